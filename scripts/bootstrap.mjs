@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+// The README's commands start here. Plain Node (no dependencies), because it runs before `npm ci`.
+//
+//   node scripts/bootstrap.mjs start   install deps, ensure Redis, start server + 10 simulated devices
+//   node scripts/bootstrap.mjs test    install deps, ensure redis-server exists, type-check, lint, cycles, vitest
+//   node scripts/bootstrap.mjs bench   install deps, ensure Redis, run the benchmark harness
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const mode = process.argv[2] ?? 'start';
+const extraArgs = process.argv.slice(3);
+
+function log(msg) {
+  process.stderr.write(`[lwtwin] ${msg}\n`);
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+function ensureDependencies() {
+  const modules = path.join(root, 'node_modules');
+  const lock = path.join(root, 'package-lock.json');
+  const marker = path.join(modules, '.package-lock.json');
+  const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000);
+  if (!stale) return;
+  log('installing dependencies (npm ci) ...');
+  const status = run('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
+  if (status !== 0) {
+    log('dependency installation failed');
+    process.exit(status);
+  }
+}
+
+function hasCommand(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Makes sure the redis-server binary exists, installing Debian's package when we are root. */
+function ensureRedisBinary() {
+  if (hasCommand('redis-server')) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) {
+    log('redis-server is not installed and this is not root: run `sudo apt-get install -y redis-server` or set LWTWIN_REDIS_URL');
+    process.exit(1);
+  }
+  log('installing redis-server (apt-get) ...');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (run('apt-get', ['update', '-qq'], { env }) !== 0 || run('apt-get', ['install', '-y', '-qq', 'redis-server'], { env }) !== 0) {
+    log('could not install redis-server with apt-get');
+    process.exit(1);
+  }
+}
+
+/** PING over a raw socket: true when a Redis answers at host:port. */
+function redisReachable(url) {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: u.hostname, port: Number(u.port || 6379) });
+    const done = (ok) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(1000, () => done(false));
+    sock.on('error', () => done(false));
+    sock.on('connect', () => sock.write('PING\r\n'));
+    sock.on('data', (d) => done(/^(\+PONG|-NOAUTH)/.test(d.toString())));
+  });
+}
+
+/** Ensures a Redis is reachable at url; starts one under .lwtwin/redis when none is. Returns the child or null. */
+async function ensureRedis(url) {
+  if (await redisReachable(url)) {
+    log(`using Redis at ${url}`);
+    return null;
+  }
+  const u = new URL(url);
+  if (!['127.0.0.1', 'localhost'].includes(u.hostname)) {
+    log(`Redis at ${url} is not reachable`);
+    process.exit(1);
+  }
+  ensureRedisBinary();
+  const dir = path.join(root, '.lwtwin', 'redis');
+  mkdirSync(dir, { recursive: true });
+  const port = u.port || '6379';
+  log(`starting redis-server on port ${port} (data in .lwtwin/redis)`);
+  const child = spawn('redis-server', ['--port', port, '--bind', '127.0.0.1', '--dir', dir, '--save', '60 1000', '--appendonly', 'no'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 50; i++) {
+    if (await redisReachable(url)) return child;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  log('redis-server did not come up');
+  child.kill();
+  process.exit(1);
+}
+
+const tsx = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const bin = (name) => path.join(root, 'node_modules', '.bin', name);
+
+async function main() {
+  ensureDependencies();
+  if (mode === 'test') {
+    ensureRedisBinary(); // the test setup starts its own throw-away redis-server
+    const steps = [
+      ['type-check', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']],
+      ['lint', bin('eslint'), ['.']],
+      ['import cycles', bin('madge'), ['--circular', '--extensions', 'ts', '--ts-config', 'tsconfig.json', 'protocol', 'objects', 'client', 'server', 'jobs', 'scripts']],
+      ['tests', bin('vitest'), ['run', ...extraArgs]],
+    ];
+    for (const [name, cmd, args] of steps) {
+      log(`${name} ...`);
+      const status = run(cmd, args);
+      if (status !== 0) {
+        log(`${name} failed`);
+        process.exit(status);
+      }
+    }
+    return;
+  }
+  const redisUrl = process.env.LWTWIN_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redis = await ensureRedis(redisUrl);
+  const entry = mode === 'bench' ? path.join(root, 'scripts', 'bench', 'main.ts') : path.join(root, 'scripts', 'cli.ts');
+  const args = mode === 'bench' ? extraArgs : ['start', ...extraArgs];
+  const child = spawn(process.execPath, [tsx, entry, ...args], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, LWTWIN_REDIS_URL: redisUrl },
+  });
+  const stop = () => child.kill('SIGINT');
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  child.on('exit', (code) => {
+    if (redis) redis.kill('SIGTERM');
+    process.exit(code ?? 0);
+  });
+}
+
+main().catch((err) => {
+  log(err?.stack ?? String(err));
+  process.exit(1);
+});
