@@ -1,0 +1,60 @@
+/**
+ * Every Redis key lwtwin uses is built here, and nowhere else.
+ *
+ * Per-device keys carry the endpoint in a hash tag (`{ep}`) so that all keys of one device land in one Redis Cluster
+ * slot and can change together in one MULTI or Lua script. Fleet-wide indexes (expiry, peer, tag indexes) have their
+ * own slot; on a single Redis they join the same MULTI.
+ */
+export class RedisKeys {
+  constructor(readonly prefix = 'lwtwin:') {}
+
+  // --- registrations -------------------------------------------------------------------------------------------
+  /** Hash: the registration of one endpoint (fields documented in registration-store). */
+  registration(ep: string): string {
+    return `${this.prefix}reg:{${ep}}`;
+  }
+  /** String: registration id -> endpoint. */
+  registrationId(regId: string): string {
+    return `${this.prefix}regid:${regId}`;
+  }
+  /** Sorted set: endpoint scored by expiry time (ms since epoch). Also the list of registered endpoints. */
+  registrationExpiry(): string {
+    return `${this.prefix}reg:expiry`;
+  }
+  /** String: `address:port` -> endpoint. */
+  registrationPeer(address: string, port: number): string {
+    return `${this.prefix}reg:peer:${address}:${port}`;
+  }
+
+  // --- twins ---------------------------------------------------------------------------------------------------
+  /** Hash: twin header and back-end sections of one device. */
+  twin(ep: string): string {
+    return `${this.prefix}twin:{${ep}}`;
+  }
+  /** Hash: reported properties of one device, one field per leaf property. */
+  twinReported(ep: string): string {
+    return `${this.prefix}twin:{${ep}}:reported`;
+  }
+  /** Set: every device that has a twin. */
+  twinIndex(): string {
+    return `${this.prefix}twin:index`;
+  }
+  /** Set: devices whose twin has `path` (a tags/desired/reported leaf) equal to `value` (JSON-encoded). */
+  twinValueIndex(path: string, value: string): string {
+    return `${this.prefix}twin:idx:${path}=${value}`;
+  }
+  /** Pub/sub channel for twin change events (so every server process can invalidate its cache). */
+  twinChanges(): string {
+    return `${this.prefix}twin:changes`;
+  }
+
+  // --- jobs ----------------------------------------------------------------------------------------------------
+  /** BullMQ prefix for job queues. */
+  jobsPrefix(): string {
+    return `${this.prefix}jobs`;
+  }
+  /** Pub/sub channel for server-wide events (registrations, notifications, jobs). */
+  events(): string {
+    return `${this.prefix}events`;
+  }
+}
