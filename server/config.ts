@@ -1,0 +1,225 @@
+/**
+ * Configuration: the only module that reads `process.env`. Options come from (highest first) command-line flags,
+ * environment variables, an optional JSON file (`--config` / `LWTWIN_CONFIG`), and the documented defaults.
+ * Everything is validated once at start-up; a bad value stops start-up with a message naming the option.
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Per-object / per-resource observation attributes, keyed by object id or `objectId/resourceId`. */
+export type ObserveAttributeOverrides = Record<string, { pmin?: number; pmax?: number }>;
+
+export interface LwTwinConfig {
+  /** UDP port of the CoAP server. @defaultValue 5683 */
+  coapPort: number;
+  /** Address the CoAP socket binds to. @defaultValue '0.0.0.0' */
+  coapHost: string;
+  /** HTTP API port. @defaultValue 8080 */
+  httpPort: number;
+  /** Address the HTTP API binds to. @defaultValue '0.0.0.0' */
+  httpHost: string;
+  /** Redis connection URL. @defaultValue 'redis://127.0.0.1:6379' */
+  redisUrl: string;
+  /** Prefix of every Redis key. @defaultValue 'lwtwin:' */
+  redisPrefix: string;
+  /** Identity of this server process; jobs for a device run on the process owning its socket. Stable across restarts. @defaultValue `<hostname>:<coapPort>` */
+  serverId: string;
+  /** Extra directories of OMA DDF XML object definitions. @defaultValue [] */
+  objectsDirs: string[];
+  /** Deadline of one request to a device, ms. @defaultValue 10000 */
+  requestTimeoutMs: number;
+  /** Seconds a registration may outlive its lifetime before it expires. @defaultValue 10 */
+  lifetimeGraceSec: number;
+  /** A queue-mode device counts as asleep after this much silence, ms (MAX_TRANSMIT_WAIT). @defaultValue 93000 */
+  queueModeAwakeMs: number;
+  /** Default observation minimum period, s. @defaultValue 300 */
+  observePmin: number;
+  /** Default observation maximum period, s. @defaultValue 21600 */
+  observePmax: number;
+  /** Objects observed after every Register. @defaultValue [3, 4, 5, 6] */
+  observeObjects: number[];
+  /** pmin/pmax per object (`"5"`) or per resource (`"3/9"`). @defaultValue {"5": {"pmin": 30}} */
+  observeOverrides: ObserveAttributeOverrides;
+  /** Entries of the shallow-read cache. @defaultValue 100000 */
+  cacheSize: number;
+  /** Admin bearer token; when unset, `npm start` generates one under the data directory. @defaultValue undefined */
+  adminToken?: string;
+  /** Extra tokens: token -> role. @defaultValue {} */
+  tokens: Record<string, 'reader' | 'operator' | 'admin'>;
+  /** Where `npm start` keeps Redis data and the generated admin token. @defaultValue '.lwtwin' */
+  dataDir: string;
+  /** Register requests allowed per source address per second before 5.03. @defaultValue 1000 */
+  registerRatePerAddress: number;
+  /** Log level. @defaultValue 'info' */
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+type Parser<T> = (raw: unknown, name: string) => T;
+
+const integer = (min: number, max: number): Parser<number> => (raw, name) => {
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name}: expected an integer in ${min}..${max}, got ${JSON.stringify(raw)}`);
+  return n;
+};
+const port: Parser<number> = integer(0, 65535);
+const str: Parser<string> = (raw, name) => {
+  if (typeof raw !== 'string' || raw.trim() === '') throw new ConfigError(`${name}: expected a non-empty string, got ${JSON.stringify(raw)}`);
+  return raw.trim();
+};
+const redisUrl: Parser<string> = (raw, name) => {
+  const s = str(raw, name);
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    throw new ConfigError(`${name}: not a URL: ${JSON.stringify(s)}`);
+  }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new ConfigError(`${name}: expected a redis:// or rediss:// URL, got ${JSON.stringify(s)}`);
+  return s;
+};
+const list = <T>(item: Parser<T>): Parser<T[]> => (raw, name) => {
+  const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  if (!items) throw new ConfigError(`${name}: expected a comma-separated list, got ${JSON.stringify(raw)}`);
+  return items.map((x, i) => item(x, `${name}[${i}]`));
+};
+const oneOf = <T extends string>(...values: T[]): Parser<T> => (raw, name) => {
+  if (typeof raw !== 'string' || !values.includes(raw as T)) throw new ConfigError(`${name}: expected one of ${values.join(', ')}, got ${JSON.stringify(raw)}`);
+  return raw as T;
+};
+const json = <T>(check: (v: unknown, name: string) => T): Parser<T> => (raw, name) => {
+  let v = raw;
+  if (typeof raw === 'string') {
+    try {
+      v = JSON.parse(raw);
+    } catch {
+      throw new ConfigError(`${name}: not valid JSON`);
+    }
+  }
+  return check(v, name);
+};
+const overrides = json<ObserveAttributeOverrides>((v, name) => {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(`${name}: expected an object keyed by "objectId" or "objectId/resourceId"`);
+  const out: ObserveAttributeOverrides = {};
+  for (const [k, a] of Object.entries(v)) {
+    if (!/^\d{1,5}(\/\d{1,5})?$/.test(k)) throw new ConfigError(`${name}: key ${JSON.stringify(k)} is not "objectId" or "objectId/resourceId"`);
+    if (!a || typeof a !== 'object') throw new ConfigError(`${name}.${k}: expected {pmin?, pmax?}`);
+    const e = a as Record<string, unknown>;
+    out[k] = {
+      ...(e.pmin !== undefined ? { pmin: integer(0, 2 ** 31 - 1)(e.pmin, `${name}.${k}.pmin`) } : {}),
+      ...(e.pmax !== undefined ? { pmax: integer(0, 2 ** 31 - 1)(e.pmax, `${name}.${k}.pmax`) } : {}),
+    };
+  }
+  return out;
+});
+const tokens = json<Record<string, 'reader' | 'operator' | 'admin'>>((v, name) => {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(`${name}: expected an object token -> role`);
+  const out: Record<string, 'reader' | 'operator' | 'admin'> = {};
+  for (const [k, role] of Object.entries(v)) {
+    if (k.length < 16) throw new ConfigError(`${name}: tokens must be at least 16 characters`);
+    out[k] = oneOf('reader', 'operator', 'admin')(role, `${name}[${k.slice(0, 4)}…]`);
+  }
+  return out;
+});
+
+interface OptionSpec {
+  key: keyof LwTwinConfig;
+  flag: string;
+  env: string;
+  parse: Parser<unknown>;
+  default: () => unknown;
+  help: string;
+}
+
+/** Every option: its flag, environment variable, parser, default and help text. The README table is generated from this. */
+export const OPTIONS: OptionSpec[] = [
+  { key: 'coapPort', flag: 'coap-port', env: 'LWTWIN_COAP_PORT', parse: port, default: () => 5683, help: 'UDP port of the CoAP server' },
+  { key: 'coapHost', flag: 'coap-host', env: 'LWTWIN_COAP_HOST', parse: str, default: () => '0.0.0.0', help: 'address the CoAP socket binds to' },
+  { key: 'httpPort', flag: 'http-port', env: 'LWTWIN_HTTP_PORT', parse: port, default: () => 8080, help: 'HTTP API port' },
+  { key: 'httpHost', flag: 'http-host', env: 'LWTWIN_HTTP_HOST', parse: str, default: () => '0.0.0.0', help: 'address the HTTP API binds to' },
+  { key: 'redisUrl', flag: 'redis-url', env: 'LWTWIN_REDIS_URL', parse: redisUrl, default: () => 'redis://127.0.0.1:6379', help: 'Redis URL' },
+  { key: 'redisPrefix', flag: 'redis-prefix', env: 'LWTWIN_REDIS_PREFIX', parse: str, default: () => 'lwtwin:', help: 'prefix of every Redis key' },
+  { key: 'serverId', flag: 'server-id', env: 'LWTWIN_SERVER_ID', parse: str, default: () => undefined, help: 'identity of this server process (default <hostname>:<coapPort>)' },
+  { key: 'objectsDirs', flag: 'objects-dir', env: 'LWTWIN_OBJECTS_DIRS', parse: list(str), default: () => [], help: 'extra DDF XML directories (comma-separated)' },
+  { key: 'requestTimeoutMs', flag: 'request-timeout-ms', env: 'LWTWIN_REQUEST_TIMEOUT_MS', parse: integer(100, 600_000), default: () => 10_000, help: 'deadline of one device request, ms' },
+  { key: 'lifetimeGraceSec', flag: 'lifetime-grace-sec', env: 'LWTWIN_LIFETIME_GRACE_SEC', parse: integer(0, 86_400), default: () => 10, help: 'grace after a registration lifetime before expiry, s' },
+  { key: 'queueModeAwakeMs', flag: 'queue-mode-awake-ms', env: 'LWTWIN_QUEUE_MODE_AWAKE_MS', parse: integer(100, 3_600_000), default: () => 93_000, help: 'silence after which a queue-mode device is asleep, ms' },
+  { key: 'observePmin', flag: 'observe-pmin', env: 'LWTWIN_OBSERVE_PMIN', parse: integer(0, 2 ** 31 - 1), default: () => 300, help: 'default pmin of observations, s' },
+  { key: 'observePmax', flag: 'observe-pmax', env: 'LWTWIN_OBSERVE_PMAX', parse: integer(0, 2 ** 31 - 1), default: () => 21_600, help: 'default pmax of observations, s' },
+  { key: 'observeObjects', flag: 'observe-objects', env: 'LWTWIN_OBSERVE_OBJECTS', parse: list(integer(0, 65535)), default: () => [3, 4, 5, 6], help: 'objects observed after Register (comma-separated ids)' },
+  { key: 'observeOverrides', flag: 'observe-overrides', env: 'LWTWIN_OBSERVE_OVERRIDES', parse: overrides, default: () => ({ '5': { pmin: 30 } }), help: 'pmin/pmax per object or resource, JSON' },
+  { key: 'cacheSize', flag: 'cache-size', env: 'LWTWIN_CACHE_SIZE', parse: integer(0, 10_000_000), default: () => 100_000, help: 'entries in the shallow-read cache' },
+  { key: 'adminToken', flag: 'admin-token', env: 'LWTWIN_ADMIN_TOKEN', parse: (raw, name) => { const s = str(raw, name); if (s.length < 16) throw new ConfigError(`${name}: must be at least 16 characters`); return s; }, default: () => undefined, help: 'admin bearer token' },
+  { key: 'tokens', flag: 'tokens', env: 'LWTWIN_TOKENS', parse: tokens, default: () => ({}), help: 'extra bearer tokens, JSON {token: role}' },
+  { key: 'dataDir', flag: 'data-dir', env: 'LWTWIN_DATA_DIR', parse: str, default: () => '.lwtwin', help: 'data directory (Redis data, generated admin token)' },
+  { key: 'registerRatePerAddress', flag: 'register-rate', env: 'LWTWIN_REGISTER_RATE', parse: integer(1, 10_000_000), default: () => 1000, help: 'Register requests per second per source address' },
+  { key: 'logLevel', flag: 'log-level', env: 'LWTWIN_LOG_LEVEL', parse: oneOf('debug', 'info', 'warn', 'error', 'silent'), default: () => 'info', help: 'log level' },
+];
+
+/** Reads the environment (only here). */
+export function environment(): Record<string, string | undefined> {
+  return process.env;
+}
+
+/**
+ * Builds the validated, frozen configuration.
+ * @param flags options from the command line, keyed by flag name (`coap-port`) or option key (`coapPort`)
+ * @param env environment variables (defaults to `process.env`)
+ */
+export function loadConfig(flags: Record<string, unknown> = {}, env: Record<string, string | undefined> = environment()): Readonly<LwTwinConfig> {
+  const file = flags.config ?? env.LWTWIN_CONFIG;
+  let fromFile: Record<string, unknown> = {};
+  if (file !== undefined) {
+    const p = str(file, 'config');
+    try {
+      fromFile = JSON.parse(readFileSync(path.resolve(p), 'utf8'));
+    } catch (e) {
+      throw new ConfigError(`config: cannot read ${p}: ${(e as Error).message}`);
+    }
+    if (!fromFile || typeof fromFile !== 'object' || Array.isArray(fromFile)) throw new ConfigError(`config: ${p} must hold a JSON object`);
+    const known = new Set(OPTIONS.map((o) => o.key as string));
+    for (const k of Object.keys(fromFile)) if (!known.has(k)) throw new ConfigError(`config: unknown option ${JSON.stringify(k)} in ${p}`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const o of OPTIONS) {
+    const flag = flags[o.flag] ?? flags[o.key];
+    if (flag !== undefined) out[o.key] = o.parse(flag, `--${o.flag}`);
+    else if (env[o.env] !== undefined && env[o.env] !== '') out[o.key] = o.parse(env[o.env], o.env);
+    else if (fromFile[o.key] !== undefined) out[o.key] = o.parse(fromFile[o.key], `config.${o.key}`);
+    else out[o.key] = o.default();
+  }
+  if (out.serverId === undefined) out.serverId = `${os.hostname()}:${out.coapPort}`;
+  const cfg = out as unknown as LwTwinConfig;
+  if (cfg.observePmax !== 0 && cfg.observePmax < cfg.observePmin) throw new ConfigError(`observePmax (${cfg.observePmax}) must be >= observePmin (${cfg.observePmin})`);
+  return Object.freeze(cfg);
+}
+
+/** Settings of the CLI's API client: `--url`/`LWTWIN_API_URL` and `--token`/`LWTWIN_TOKEN`, else `<dataDir>/admin-token`. */
+export interface CliClientConfig {
+  apiUrl: string;
+  token?: string;
+  dataDir: string;
+}
+
+export function loadCliClientConfig(flags: { url?: string; token?: string } = {}, env: Record<string, string | undefined> = environment()): CliClientConfig {
+  const apiUrl = flags.url ?? env.LWTWIN_API_URL ?? `http://127.0.0.1:${env.LWTWIN_HTTP_PORT ?? 8080}`;
+  try {
+    new URL(apiUrl);
+  } catch {
+    throw new ConfigError(`--url / LWTWIN_API_URL: not a URL: ${JSON.stringify(apiUrl)}`);
+  }
+  const dataDir = env.LWTWIN_DATA_DIR ?? '.lwtwin';
+  let token = flags.token ?? env.LWTWIN_TOKEN ?? env.LWTWIN_ADMIN_TOKEN;
+  if (!token) {
+    try {
+      token = readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim() || undefined;
+    } catch {
+      token = undefined;
+    }
+  }
+  return { apiUrl: apiUrl.replace(/\/$/, ''), token, dataDir };
+}

@@ -1,0 +1,20 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics of one server process, served at `GET /metrics`. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly devicesRegistered = new Gauge({ name: 'lwtwin_devices_registered', help: 'Registered devices (fleet-wide, from the registration store)', registers: [this.registry] });
+  readonly devicesOnline = new Gauge({ name: 'lwtwin_devices_online', help: 'Devices connected to this server process and awake', registers: [this.registry] });
+  readonly registrations = new Counter({ name: 'lwtwin_registrations_total', help: 'Registration interface operations', labelNames: ['op'] as const, registers: [this.registry] });
+  readonly notifications = new Counter({ name: 'lwtwin_notifications_total', help: 'Notifications received', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly twinWrites = new Counter({ name: 'lwtwin_twin_writes_total', help: 'Twin writes', labelNames: ['source'] as const, registers: [this.registry] });
+  readonly notifyToTwin = new Histogram({ name: 'lwtwin_notify_to_twin_seconds', help: 'Delay from notification receipt to twin write', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [this.registry] });
+  readonly deviceRequests = new Histogram({ name: 'lwtwin_device_request_seconds', help: 'Latency of requests to devices', labelNames: ['op', 'outcome'] as const, buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10], registers: [this.registry] });
+  readonly httpRequests = new Histogram({ name: 'lwtwin_http_request_seconds', help: 'HTTP API latency', labelNames: ['route', 'method', 'status'] as const, buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: [this.registry] });
+  readonly cache = new Counter({ name: 'lwtwin_twin_cache_total', help: 'Shallow-read cache lookups', labelNames: ['result'] as const, registers: [this.registry] });
+  readonly jobs = new Counter({ name: 'lwtwin_jobs_total', help: 'Device jobs finished by this process', labelNames: ['type', 'outcome'] as const, registers: [this.registry] });
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'lwtwin_' });
+  }
+}

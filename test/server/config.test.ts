@@ -1,0 +1,51 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../server/config.ts';
+
+describe('configuration', () => {
+  it('has documented defaults', () => {
+    const c = loadConfig({}, {});
+    expect(c.coapPort).toBe(5683);
+    expect(c.httpPort).toBe(8080);
+    expect(c.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(c.observePmin).toBe(300);
+    expect(c.observePmax).toBe(21600);
+    expect(c.observeObjects).toEqual([3, 4, 5, 6]);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('takes flags over environment over file', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lwtwin-cfg-'));
+    const file = path.join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ coapPort: 1111, httpPort: 2222, redisPrefix: 'file:' }));
+    const c = loadConfig({ 'coap-port': '3333', config: file }, { LWTWIN_HTTP_PORT: '4444' });
+    expect(c.coapPort).toBe(3333);
+    expect(c.httpPort).toBe(4444);
+    expect(c.redisPrefix).toBe('file:');
+  });
+
+  it.each([
+    [{ 'coap-port': '70000' }, {}, '--coap-port'],
+    [{}, { LWTWIN_HTTP_PORT: 'abc' }, 'LWTWIN_HTTP_PORT'],
+    [{}, { LWTWIN_REDIS_URL: 'http://x' }, 'LWTWIN_REDIS_URL'],
+    [{}, { LWTWIN_LOG_LEVEL: 'loud' }, 'LWTWIN_LOG_LEVEL'],
+    [{}, { LWTWIN_OBSERVE_OVERRIDES: '{"x": {}}' }, 'LWTWIN_OBSERVE_OVERRIDES'],
+    [{}, { LWTWIN_ADMIN_TOKEN: 'short' }, 'LWTWIN_ADMIN_TOKEN'],
+    [{}, { LWTWIN_OBSERVE_PMIN: '600', LWTWIN_OBSERVE_PMAX: '60' }, 'observePmax'],
+  ])('refuses a bad value and names it (%j %j)', (flags, env, name) => {
+    expect(() => loadConfig(flags, env)).toThrow(ConfigError);
+    expect(() => loadConfig(flags, env)).toThrow(name);
+  });
+
+  it('refuses an unknown key or bad JSON in the config file', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lwtwin-cfg-'));
+    const a = path.join(dir, 'a.json');
+    writeFileSync(a, JSON.stringify({ coapPrt: 1 }));
+    expect(() => loadConfig({ config: a }, {})).toThrow(/unknown option "coapPrt"/);
+    const b = path.join(dir, 'b.json');
+    writeFileSync(b, '{nope');
+    expect(() => loadConfig({ config: b }, {})).toThrow(/cannot read/);
+  });
+});
