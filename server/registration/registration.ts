@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+
+/** LwM2M enabler versions this server speaks (SPEC §A1, `lwm2m` parameter). */
+export type LwM2mVersion = '1.0' | '1.1' | '1.2';
+
+/** Transport address of a device: where its requests came from and where ours go (SPEC §A1 "Store the peer"). */
+export interface Peer {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** One object or object instance announced in the Register/Update payload (OMA TS Core §6.2.1, `</3/0>;ver=1.1`). */
+export interface ObjectLink {
+  readonly objectId: number;
+  readonly instanceId?: number;
+  /** Object version from `ver=`, absent for 1.0 objects. */
+  readonly version?: string;
+}
+
+/**
+ * What the server knows about one registered LwM2M client. Immutable: stores return new values on change.
+ * Times are ms since the epoch.
+ */
+export interface Registration {
+  readonly endpoint: string;
+  /** Random, URL-safe, short; the client addresses `/rd/{registrationId}` with it (SPEC §A1 Location-Path). */
+  readonly registrationId: string;
+  readonly peer: Peer;
+  /** Lifetime in seconds (`lt`). */
+  readonly lifetime: number;
+  /** Transport letters without Q, in canonical order U T S N (e.g. 1.0 `UQS` → `US`). */
+  readonly binding: string;
+  /** Queue mode (SPEC §A5): Q in a 1.0 binding or the 1.1+ `Q` flag. */
+  readonly queueMode: boolean;
+  readonly lwm2mVersion: LwM2mVersion;
+  /** MSISDN without a leading `+`. */
+  readonly smsNumber?: string;
+  /** `/`, or the alternate root announced with `rt="oma.lwm2m"` (e.g. `/lwm2m`); prefixes every DM path. */
+  readonly rootPath: string;
+  /** Content formats the client announced with the root link's `ct` (SPEC §A1). */
+  readonly contentFormats: readonly number[];
+  readonly objectLinks: readonly ObjectLink[];
+  readonly registeredAt: number;
+  /** Time of the Register or of the last Update. */
+  readonly lastUpdate: number;
+  /** lastUpdate + lifetime * 1000 + grace: no Update by then deletes the registration (SPEC §A1). */
+  readonly expiresAt: number;
+}
+
+/** The changes an LwM2M Update brings (OMA TS Core §6.2.2); absent fields stay as they are. */
+export interface RegistrationUpdate {
+  /** Where the Update came from: always recorded, so later requests go to the latest address. */
+  readonly peer: Peer;
+  /** Time the Update was received (ms since epoch). */
+  readonly lastUpdate: number;
+  /** Grace added to the lifetime when computing the new expiresAt. */
+  readonly graceMs: number;
+  readonly lifetime?: number;
+  readonly binding?: string;
+  readonly queueMode?: boolean;
+  readonly smsNumber?: string;
+  readonly objectLinks?: readonly ObjectLink[];
+  readonly rootPath?: string;
+  readonly contentFormats?: readonly number[];
+}
+
+/** What a Register brings; `createRegistration` adds the id and the times. */
+export interface NewRegistration {
+  readonly endpoint: string;
+  readonly peer: Peer;
+  readonly lifetime: number;
+  readonly binding: string;
+  readonly queueMode: boolean;
+  readonly lwm2mVersion: LwM2mVersion;
+  readonly smsNumber?: string;
+  /** @defaultValue '/' */
+  readonly rootPath?: string;
+  /** @defaultValue [] */
+  readonly contentFormats?: readonly number[];
+  /** @defaultValue [] */
+  readonly objectLinks?: readonly ObjectLink[];
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** Length of registration ids: 10 base62 characters ≈ 59.5 random bits. */
+export const REGISTRATION_ID_LENGTH = 10;
+
+/** Random bytes drawn in blocks: one randomBytes call serves hundreds of ids (Register bursts of 20,000/s). */
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
+function randomByte(): number {
+  if (poolOffset >= pool.length) {
+    pool = randomBytes(4096);
+    poolOffset = 0;
+  }
+  return pool[poolOffset++];
+}
+
+/** A new random registration id: base62, so it is safe in a URI path segment without escaping (RFC 3986 §2.3). */
+export function newRegistrationId(length = REGISTRATION_ID_LENGTH): string {
+  let id = '';
+  while (id.length < length) {
+    const byte = randomByte();
+    // 248 = 4 * 62: rejecting bytes >= 248 keeps every character equally likely.
+    if (byte < 248) id += BASE62[byte % 62];
+  }
+  return id;
+}
+
+/** The time a registration expires: lifetime after the last Register/Update, plus a grace (SPEC §A1). */
+export function computeExpiresAt(lastUpdate: number, lifetimeSeconds: number, graceMs: number): number {
+  return lastUpdate + lifetimeSeconds * 1000 + graceMs;
+}
+
+/** Builds the registration of a Register received at `now`. */
+export function createRegistration(
+  input: NewRegistration,
+  options: { now: number; graceMs: number; registrationId?: string },
+): Registration {
+  const reg: Registration = {
+    endpoint: input.endpoint,
+    registrationId: options.registrationId ?? newRegistrationId(),
+    peer: { address: input.peer.address, port: input.peer.port },
+    lifetime: input.lifetime,
+    binding: input.binding,
+    queueMode: input.queueMode,
+    lwm2mVersion: input.lwm2mVersion,
+    rootPath: input.rootPath ?? '/',
+    contentFormats: [...(input.contentFormats ?? [])],
+    objectLinks: (input.objectLinks ?? []).map(copyObjectLink),
+    registeredAt: options.now,
+    lastUpdate: options.now,
+    expiresAt: computeExpiresAt(options.now, input.lifetime, options.graceMs),
+  };
+  return input.smsNumber === undefined ? reg : { ...reg, smsNumber: input.smsNumber };
+}
+
+/** The registration after an Update (OMA TS Core §6.2.2). Every store applies updates with these semantics. */
+export function applyRegistrationUpdate(reg: Registration, update: RegistrationUpdate): Registration {
+  const lifetime = update.lifetime ?? reg.lifetime;
+  const next: Registration = {
+    ...reg,
+    peer: { address: update.peer.address, port: update.peer.port },
+    lifetime,
+    binding: update.binding ?? reg.binding,
+    queueMode: update.queueMode ?? reg.queueMode,
+    rootPath: update.rootPath ?? reg.rootPath,
+    contentFormats: [...(update.contentFormats ?? reg.contentFormats)],
+    objectLinks: (update.objectLinks ?? reg.objectLinks).map(copyObjectLink),
+    lastUpdate: update.lastUpdate,
+    expiresAt: computeExpiresAt(update.lastUpdate, lifetime, update.graceMs),
+  };
+  return update.smsNumber === undefined ? next : { ...next, smsNumber: update.smsNumber };
+}
+
+/** `address:port`, with IPv6 addresses in brackets (RFC 3986 §3.2.2). */
+export function formatPeer(peer: Peer): string {
+  return peer.address.includes(':') ? `[${peer.address}]:${peer.port}` : `${peer.address}:${peer.port}`;
+}
+
+export function samePeer(a: Peer, b: Peer): boolean {
+  return a.address === b.address && a.port === b.port;
+}
+
+function copyObjectLink(link: ObjectLink): ObjectLink {
+  const copy: { objectId: number; instanceId?: number; version?: string } = { objectId: link.objectId };
+  if (link.instanceId !== undefined) copy.instanceId = link.instanceId;
+  if (link.version !== undefined) copy.version = link.version;
+  return copy;
+}
