@@ -7,7 +7,7 @@ import type { LwM2mVersion, ObjectLink, Registration, RegistrationUpdate } from 
  *
  * | field | content                                                                                               |
  * |-------|-------------------------------------------------------------------------------------------------------|
- * | d     | JSON `[endpoint, address, port, binding, queueMode 0/1, lwm2m, sms or null, rootPath, [content formats], objectLinks, registeredAt]` as of the Register |
+ * | d     | JSON `[endpoint, address, port, binding, queueMode 0/1, lwm2m, sms or null, rootPath, [content formats], objectLinks, registeredAt, serverId or null]` as of the Register |
  * | id    | registration id                                                                                       |
  * | lt    | lifetime (s)                                                                                          |
  * | lu    | lastUpdate (ms since epoch)                                                                           |
@@ -16,7 +16,7 @@ import type { LwM2mVersion, ObjectLink, Registration, RegistrationUpdate } from 
  * | pk    | name of the peer index key (written by the scripts)                                                   |
  *
  * An Update writes what it changes as override fields on top of `d`: `a` address, `p` port, `b` binding, `q` queue
- * mode `1`/`0`, `sms`, `r` root path, `ct` content formats (space-separated), `o` object links; plus `lt`, `lu`, `ex`.
+ * mode `1`/`0`, `sms`, `sv` server id, `r` root path, `ct` content formats (space-separated), `o` object links; plus `lt`, `lu`, `ex`.
  * A Register replaces the whole hash, dropping overrides.
  *
  * Object links are written `objectId[/instanceId][@version]` joined by `,`, the version URI-component-encoded.
@@ -44,6 +44,7 @@ export function registrationToFields(reg: Registration): RegistrationFields {
     reg.contentFormats,
     encodeObjectLinks(reg.objectLinks),
     reg.registeredAt,
+    reg.serverId ?? null,
   ]);
   return { blob, registrationId: reg.registrationId, lifetime: reg.lifetime, lastUpdate: reg.lastUpdate };
 }
@@ -58,6 +59,7 @@ export function updateToFields(update: RegistrationUpdate): string[] {
   if (update.binding !== undefined) fields.push('b', update.binding);
   if (update.queueMode !== undefined) fields.push('q', update.queueMode ? '1' : '0');
   if (update.smsNumber !== undefined) fields.push('sms', update.smsNumber);
+  if (update.serverId !== undefined) fields.push('sv', update.serverId);
   if (update.rootPath !== undefined) fields.push('r', update.rootPath);
   if (update.contentFormats !== undefined) fields.push('ct', update.contentFormats.join(' '));
   if (update.objectLinks !== undefined) fields.push('o', encodeObjectLinks(update.objectLinks));
@@ -84,11 +86,11 @@ export function hashToRegistration(hash: RegistrationHash): Registration | undef
     d = undefined;
   }
   const numbers = [hash.lt, hash.lu, hash.ex].map(Number);
-  if (!Array.isArray(d) || d.length !== 11 || hash.id === undefined || numbers.some((n) => !Number.isSafeInteger(n))) {
+  if (!Array.isArray(d) || (d.length !== 11 && d.length !== 12) || hash.id === undefined || numbers.some((n) => !Number.isSafeInteger(n))) {
     throw ServerError.internal('corrupt registration hash');
   }
-  const [endpoint, address, port, binding, queueMode, lwm2mVersion, smsNumber, rootPath, contentFormats, objectLinks, registeredAt] = d as [
-    string, string, number, string, number, LwM2mVersion, string | null, string, number[], string, number,
+  const [endpoint, address, port, binding, queueMode, lwm2mVersion, smsNumber, rootPath, contentFormats, objectLinks, registeredAt, serverId] = d as [
+    string, string, number, string, number, LwM2mVersion, string | null, string, number[], string, number, string | null | undefined,
   ];
   const [lifetime, lastUpdate, expiresAt] = numbers;
   const sms = hash.sms ?? smsNumber;
@@ -107,7 +109,9 @@ export function hashToRegistration(hash: RegistrationHash): Registration | undef
     lastUpdate,
     expiresAt,
   };
-  return sms === null || sms === undefined ? reg : { ...reg, smsNumber: sms };
+  const sv = hash.sv ?? serverId;
+  const withServer = sv === null || sv === undefined ? reg : { ...reg, serverId: sv };
+  return sms === null || sms === undefined ? withServer : { ...withServer, smsNumber: sms };
 }
 
 function encodeObjectLinks(links: readonly ObjectLink[]): string {

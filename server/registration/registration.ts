@@ -35,6 +35,8 @@ export interface Registration {
   readonly lwm2mVersion: LwM2mVersion;
   /** MSISDN without a leading `+`. */
   readonly smsNumber?: string;
+  /** The server process whose CoAP socket received the latest Register/Update: device requests and jobs go through it. */
+  readonly serverId?: string;
   /** `/`, or the alternate root announced with `rt="oma.lwm2m"` (e.g. `/lwm2m`); prefixes every DM path. */
   readonly rootPath: string;
   /** Content formats the client announced with the root link's `ct` (SPEC §A1). */
@@ -59,6 +61,8 @@ export interface RegistrationUpdate {
   readonly binding?: string;
   readonly queueMode?: boolean;
   readonly smsNumber?: string;
+  /** Server process that received this Update (a device may move between processes). */
+  readonly serverId?: string;
   readonly objectLinks?: readonly ObjectLink[];
   readonly rootPath?: string;
   readonly contentFormats?: readonly number[];
@@ -73,6 +77,8 @@ export interface NewRegistration {
   readonly queueMode: boolean;
   readonly lwm2mVersion: LwM2mVersion;
   readonly smsNumber?: string;
+  /** Server process that received the Register. */
+  readonly serverId?: string;
   /** @defaultValue '/' */
   readonly rootPath?: string;
   /** @defaultValue [] */
@@ -134,7 +140,8 @@ export function createRegistration(
     lastUpdate: options.now,
     expiresAt: computeExpiresAt(options.now, input.lifetime, options.graceMs),
   };
-  return input.smsNumber === undefined ? reg : { ...reg, smsNumber: input.smsNumber };
+  const withServer = input.serverId === undefined ? reg : { ...reg, serverId: input.serverId };
+  return input.smsNumber === undefined ? withServer : { ...withServer, smsNumber: input.smsNumber };
 }
 
 /** The registration after an Update (OMA TS Core §6.2.2). Every store applies updates with these semantics. */
@@ -152,7 +159,8 @@ export function applyRegistrationUpdate(reg: Registration, update: RegistrationU
     lastUpdate: update.lastUpdate,
     expiresAt: computeExpiresAt(update.lastUpdate, lifetime, update.graceMs),
   };
-  return update.smsNumber === undefined ? next : { ...next, smsNumber: update.smsNumber };
+  const moved = update.serverId === undefined ? next : { ...next, serverId: update.serverId };
+  return update.smsNumber === undefined ? moved : { ...moved, smsNumber: update.smsNumber };
 }
 
 /** `address:port`, with IPv6 addresses in brackets (RFC 3986 §3.2.2). */

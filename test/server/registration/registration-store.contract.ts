@@ -143,6 +143,16 @@ export function registrationStoreContract(name: string, open: () => Promise<Regi
       expect(await store.getByPeer(reg.peer)).toBeUndefined();
     });
 
+    it('records the owning server process at Register and moves it with an Update from another process', async () => {
+      const reg = sampleRegistration('owned', { serverId: 'host-a:5683' });
+      await store.add(reg);
+      expect((await store.getByEndpoint('owned'))?.serverId).toBe('host-a:5683');
+      const update: RegistrationUpdate = { peer: reg.peer, lastUpdate: T0 + 1000, graceMs: 0, serverId: 'host-b:5683' };
+      await store.update(reg.registrationId, update);
+      expect((await store.getById(reg.registrationId))?.serverId).toBe('host-b:5683');
+      expect((await store.getByEndpoint('owned'))?.serverId).toBe('host-b:5683');
+    });
+
     it('moves the expiry on an Update without lifetime, keeping the lifetime', async () => {
       const reg = sampleRegistration('dev', { lifetime: 120 });
       await store.add(reg);
