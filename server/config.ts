@@ -160,6 +160,10 @@ export const OPTIONS: OptionSpec[] = [
   { key: 'logLevel', flag: 'log-level', env: 'LWTWIN_LOG_LEVEL', parse: oneOf('debug', 'info', 'warn', 'error', 'silent'), default: () => 'info', help: 'log level' },
 ];
 
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
 /** Reads the environment (only here). */
 export function environment(): Record<string, string | undefined> {
   return process.env;
@@ -186,7 +190,7 @@ export function loadConfig(flags: Record<string, unknown> = {}, env: Record<stri
   }
   const out: Record<string, unknown> = {};
   for (const o of OPTIONS) {
-    const flag = flags[o.flag] ?? flags[o.key];
+    const flag = flags[o.flag] ?? flags[o.key] ?? flags[camel(o.flag)];
     if (flag !== undefined) out[o.key] = o.parse(flag, `--${o.flag}`);
     else if (env[o.env] !== undefined && env[o.env] !== '') out[o.key] = o.parse(env[o.env], o.env);
     else if (fromFile[o.key] !== undefined) out[o.key] = o.parse(fromFile[o.key], `config.${o.key}`);

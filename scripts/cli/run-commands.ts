@@ -1,0 +1,182 @@
+/** Commands that run things in this process: `server`, `start` (what `npm start` runs), `simulate`. */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Presets, SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { ConfigError, loadConfig, OPTIONS, type LwTwinConfig } from '../../server/config.ts';
+import { startLwTwinServer, type LwTwinServerHandle } from '../../server/lwtwin-server.ts';
+import { startSimulator } from '../simulator/simulator.ts';
+import { startSimulatorProcesses } from '../simulator/processes.ts';
+import type { SimulatorHandle, SimulatorOptions, SimulatorStats } from '../simulator/simulator-options.ts';
+import type { GlobalOptions } from './client-commands.ts';
+
+/** Adds one `--flag <value>` per configuration option to a command. */
+function withConfigFlags(cmd: Command): Command {
+  cmd.option('--config <file>', 'JSON configuration file (env LWTWIN_CONFIG)');
+  for (const o of OPTIONS) cmd.option(`--${o.flag} <value>`, `${o.help} (env ${o.env})`);
+  return cmd;
+}
+
+/** The admin token: configured, or generated once into `<dataDir>/admin-token` (mode 0600). */
+export function ensureAdminToken(config: Readonly<LwTwinConfig>): { token: string; generated: boolean; file?: string } {
+  if (config.adminToken) return { token: config.adminToken, generated: false };
+  const file = path.join(config.dataDir, 'admin-token');
+  try {
+    const existing = readFileSync(file, 'utf8').trim();
+    if (existing.length >= 16) return { token: existing, generated: false, file };
+  } catch {
+    /* none yet */
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(file, token + '\n', { mode: 0o600 });
+  return { token, generated: true, file };
+}
+
+async function startServerFromFlags(flags: Record<string, unknown>, overrides: Partial<LwTwinConfig> = {}): Promise<{ server: LwTwinServerHandle; token: string; tokenFile?: string }> {
+  const base = loadConfig(flags);
+  const config = Object.freeze({ ...base, ...overrides });
+  const admin = ensureAdminToken(config);
+  const server = await startLwTwinServer({ ...config, adminToken: admin.token });
+  return { server, token: admin.token, ...(admin.file ? { tokenFile: admin.file } : {}) };
+}
+
+function onShutdown(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    process.stderr.write('\nstopping ...\n');
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+/** Registers simulated devices with a progress bar; resolves once the ramp is over. */
+async function runSimulator(opts: SimulatorOptions & { processes?: boolean }, quiet: boolean): Promise<SimulatorHandle> {
+  const bar = quiet ? undefined : new SingleBar({ format: 'registering |{bar}| {value}/{total} devices  {errors} errors', hideCursor: true }, Presets.shades_classic);
+  bar?.start(opts.count, 0, { errors: 0 });
+  const onProgress = (s: SimulatorStats) => bar?.update(s.registered, { errors: s.errors });
+  const useProcesses = opts.processes ?? opts.count > 5000;
+  const sim = useProcesses ? startSimulatorProcesses({ ...opts, onProgress }) : startSimulator({ ...opts, onProgress });
+  await sim.ready;
+  const s = sim.stats();
+  bar?.update(s.registered, { errors: s.errors });
+  bar?.stop();
+  return sim;
+}
+
+function statusLine(s: SimulatorStats): string {
+  return `registered ${s.registered}/${s.devices}  sleeping ${s.sleeping}  notifications sent ${s.notificationsSent}  requests served ${s.requestsServed}  errors ${s.errors}`;
+}
+
+function parseServerUri(uri: string): { address: string; port: number } {
+  const m = /^coap:\/\/([^/:]+|\[[^\]]+\])(?::(\d+))?\/?$/.exec(uri);
+  if (!m) throw new ConfigError(`--server: expected coap://host[:port], got ${JSON.stringify(uri)}`);
+  const address = m[1].replace(/^\[|\]$/g, '');
+  return { address: address === 'localhost' ? '127.0.0.1' : address, port: m[2] ? Number(m[2]) : 5683 };
+}
+
+function share(name: string, raw: string): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new ConfigError(`${name}: expected a number in 0..1, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function positiveInt(name: string, raw: string, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new ConfigError(`${name}: expected an integer in 1..${max}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export function registerRunCommands(program: Command, globals: () => GlobalOptions): void {
+  withConfigFlags(program.command('server').description('start the lwtwin server (CoAP + HTTP API + job workers)')).action(async (flags) => {
+    const { server, token, tokenFile } = await startServerFromFlags(flags);
+    const info = { api: server.httpUrl, coapPort: server.coapPort, serverId: server.config.serverId, tokenFile };
+    if (globals().json) process.stdout.write(JSON.stringify({ ...info, token }) + '\n');
+    else process.stdout.write(`lwtwin server: API ${server.httpUrl}  CoAP udp/${server.coapPort}  admin token ${tokenFile ? `in ${tokenFile}` : '(configured)'}\n`);
+    onShutdown(() => server.stop());
+  });
+
+  withConfigFlags(program.command('start').description('start the server and simulated devices (what `npm start` runs)'))
+    .option('--devices <n>', 'simulated devices', '10')
+    .action(async (flags) => {
+      const devices = Number(flags.devices);
+      // A demo wants to see values move: shorter observation periods unless configured otherwise.
+      const demoObserve: Partial<LwTwinConfig> = {};
+      if (flags.observePmin === undefined && flags['observe-pmin'] === undefined && !process.env.LWTWIN_OBSERVE_PMIN) demoObserve.observePmin = 5;
+      if (flags.observePmax === undefined && flags['observe-pmax'] === undefined && !process.env.LWTWIN_OBSERVE_PMAX) demoObserve.observePmax = 60;
+      const { server, token, tokenFile } = await startServerFromFlags(flags, demoObserve);
+      const sim = await runSimulator({ count: devices, server: { address: '127.0.0.1', port: server.coapPort }, prefix: 'sim-', seed: 1, tickMs: 5000, lifetime: 300, processes: false }, globals().json === true);
+      const cli = 'npx lwtwin';
+      const lines = [
+        '',
+        `lwtwin is running: ${sim.stats().registered} simulated devices registered.`,
+        `  API          ${server.httpUrl}   (OpenAPI: ${server.httpUrl}/api/docs, metrics: ${server.httpUrl}/metrics)`,
+        `  CoAP         udp/${server.coapPort}`,
+        `  admin token  ${token}${tokenFile ? `   (saved in ${tokenFile}; the CLI picks it up)` : ''}`,
+        `  observation  pmin ${server.config.observePmin} s, pmax ${server.config.observePmax} s${demoObserve.observePmin !== undefined ? ' (demo values; the product default is 300 s / 21600 s)' : ''}`,
+        '',
+        'Try:',
+        `  ${cli} devices`,
+        `  ${cli} twin sim-0`,
+        `  ${cli} demo`,
+        '',
+        'Ctrl-C stops the server and the simulated devices.',
+      ];
+      process.stdout.write(globals().json ? JSON.stringify({ api: server.httpUrl, coapPort: server.coapPort, token, devices: sim.stats().registered }) + '\n' : lines.join('\n') + '\n');
+      onShutdown(async () => {
+        await sim.stop();
+        await server.stop();
+      });
+    });
+
+  program
+    .command('simulate')
+    .description('run simulated LwM2M devices against a server')
+    .option('--count <n>', 'number of devices', '10')
+    .option('--server <uri>', 'LwM2M server', 'coap://127.0.0.1:5683')
+    .option('--prefix <prefix>', 'endpoint name prefix', 'sim-')
+    .option('--seed <n>', 'seed of the deterministic values', '1')
+    .option('--queue-mode-share <share>', 'share of devices in queue mode (0..1)', '0')
+    .option('--fail-fw-share <share>', 'share of devices whose firmware update fails (0..1)', '0')
+    .option('--v10-share <share>', 'share of devices speaking LwM2M 1.0 (0..1)', '0')
+    .option('--notify-every <ms>', 'physics tick: how often simulated values change, ms', '10000')
+    .option('--lifetime <sec>', 'registration lifetime, s', '300')
+    .option('--concurrency <n>', 'registrations in flight while ramping up', '500')
+    .option('--processes', 'spread devices over worker processes (default above 5,000 devices)')
+    .action(async (o) => {
+      const sim = await runSimulator(
+        {
+          count: positiveInt('--count', o.count, 1_000_000),
+          server: parseServerUri(o.server),
+          prefix: o.prefix,
+          seed: positiveInt('--seed', o.seed),
+          queueModeShare: share('--queue-mode-share', o.queueModeShare),
+          failFwShare: share('--fail-fw-share', o.failFwShare),
+          v10Share: share('--v10-share', o.v10Share),
+          tickMs: positiveInt('--notify-every', o.notifyEvery),
+          lifetime: positiveInt('--lifetime', o.lifetime),
+          concurrency: positiveInt('--concurrency', o.concurrency, 100_000),
+          ...(o.processes ? { processes: true } : {}),
+        },
+        globals().json === true,
+      );
+      const print = () => {
+        const s = sim.stats();
+        if (globals().json) process.stdout.write(JSON.stringify(s) + '\n');
+        else process.stdout.write(`\r${statusLine(s)}   `);
+      };
+      print();
+      const timer = setInterval(print, globals().json ? 10_000 : 1000);
+      onShutdown(async () => {
+        clearInterval(timer);
+        await sim.stop();
+      });
+    });
+}

@@ -1,0 +1,92 @@
+/**
+ * Server-wide events for `GET /api/events` (registrations, notifications, twin changes, jobs). Every process publishes
+ * into one Redis channel and every process fans the channel out to its SSE clients, so a client sees the events of
+ * the whole fleet whichever process it is connected to. Publishing is batched (one PUBLISH per flush interval) so a
+ * 50,000 notifications/s stream costs a few Redis commands per second; with no subscriber anywhere it costs nothing
+ * but the batch build.
+ */
+import type { Redis } from 'ioredis';
+
+export interface ServerEvent {
+  type: string;
+  deviceId?: string;
+  time: string;
+  data: Record<string, unknown>;
+}
+
+export type EventListener = (event: ServerEvent) => void;
+
+export interface EventHubOptions {
+  redis: Redis;
+  channel: string;
+  /** @defaultValue 50 */
+  flushIntervalMs?: number;
+  /** Events buffered between flushes beyond which new ones are dropped (counted). @defaultValue 10000 */
+  maxBuffered?: number;
+}
+
+export class EventHub {
+  private readonly listeners = new Set<EventListener>();
+  private buffer: ServerEvent[] = [];
+  private subscriber?: Redis;
+  private timer?: NodeJS.Timeout;
+  private dropped = 0;
+
+  constructor(private readonly opts: EventHubOptions) {}
+
+  async start(): Promise<void> {
+    this.subscriber = this.opts.redis.duplicate();
+    this.subscriber.on('error', () => undefined);
+    this.subscriber.on('message', (_channel: string, message: string) => {
+      let events: ServerEvent[];
+      try {
+        events = JSON.parse(message);
+      } catch {
+        return;
+      }
+      if (!Array.isArray(events)) return;
+      for (const e of events) for (const l of this.listeners) l(e);
+    });
+    await this.subscriber.subscribe(this.opts.channel);
+    this.timer = setInterval(() => void this.flush(), this.opts.flushIntervalMs ?? 50);
+    this.timer.unref();
+  }
+
+  /** Queues an event for every subscriber of every process. */
+  publish(type: string, data: Record<string, unknown>, deviceId?: string): void {
+    if (this.buffer.length >= (this.opts.maxBuffered ?? 10_000)) {
+      this.dropped++;
+      return;
+    }
+    this.buffer.push({ type, ...(deviceId !== undefined ? { deviceId } : {}), time: new Date().toISOString(), data });
+  }
+
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  stats(): { listeners: number; dropped: number } {
+    return { listeners: this.listeners.size, dropped: this.dropped };
+  }
+
+  async flush(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const batch = this.buffer;
+    this.buffer = [];
+    try {
+      await this.opts.redis.publish(this.opts.channel, JSON.stringify(batch));
+    } catch {
+      this.dropped += batch.length;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.flush();
+    if (this.subscriber) {
+      this.subscriber.disconnect();
+      this.subscriber = undefined;
+    }
+  }
+}

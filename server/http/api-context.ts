@@ -1,0 +1,34 @@
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import type { EventHub } from '../events/event-hub.ts';
+import type { RegistrationStore } from '../registration/registration-store.ts';
+import type { Registration } from '../registration/registration.ts';
+import type { TwinStore } from '../twin/twin-store.ts';
+import type { PropertyNames } from '../../objects/property-names.ts';
+import type { TokenAuth } from './auth.ts';
+
+/** What the job routes need; implemented by jobs/ JobService. */
+export interface JobsApi {
+  submit(spec: Record<string, unknown>): Promise<{ jobId: string }>;
+  get(jobId: string, opts?: { resultsCursor?: string; resultsLimit?: number }): Promise<unknown | undefined>;
+  list(filter: { status?: string; type?: string; limit?: number; cursor?: string }): Promise<unknown>;
+  cancel(jobId: string): Promise<unknown>;
+}
+
+/** Everything the HTTP API uses, passed in by the server composition (server/lwtwin-server.ts). */
+export interface ApiContext {
+  logger: Logger;
+  metrics: Metrics;
+  auth: TokenAuth;
+  registrations: RegistrationStore;
+  twins: TwinStore;
+  names: PropertyNames;
+  events: EventHub;
+  /** Whether a registered device is reachable now (not asleep). */
+  isOnline(registration: Registration): Promise<boolean>;
+  /** Redis round trip for the health check. */
+  pingRedis(): Promise<boolean>;
+  /** Called after a twin patch changed desired properties, so they can be written to the device. */
+  onDesiredChanged?(deviceId: string, changedDesired: string[]): void;
+  jobs?: JobsApi;
+}

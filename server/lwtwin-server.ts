@@ -1,0 +1,164 @@
+/**
+ * The composition root: builds one lwtwin server process from a validated configuration — Redis, object model,
+ * CoAP endpoint, LwM2M server, registration and twin stores, twin sync, event hub, jobs, HTTP API — and stops it in
+ * reverse order.
+ */
+import { Redis } from 'ioredis';
+import { CoapEndpoint } from '../protocol/coap/endpoint.ts';
+import { ObjectRegistry } from '../objects/object-registry.ts';
+import { PropertyNames } from '../objects/property-names.ts';
+import type { LwTwinConfig } from './config.ts';
+import { EventHub } from './events/event-hub.ts';
+import { TokenAuth, type Role } from './http/auth.ts';
+import type { JobsApi } from './http/api-context.ts';
+import { buildHttpApi } from './http/http-api.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { LwM2mServer } from './lwm2m/lwm2m-server.ts';
+import { Metrics } from './metrics.ts';
+import { RedisRegistrationStore } from './registration/redis-registration-store.ts';
+import { RedisKeys } from './store/keys.ts';
+import { TwinSync } from './sync/twin-sync.ts';
+import { CachedTwinStore } from './twin/twin-cache.ts';
+import { RedisTwinStore } from './twin/redis-twin-store.ts';
+import { startJobs, type JobsHandle } from './jobs-wiring.ts';
+
+export interface LwTwinServerHandle {
+  readonly config: Readonly<LwTwinConfig>;
+  readonly coapPort: number;
+  readonly httpPort: number;
+  readonly httpUrl: string;
+  readonly lwm2m: LwM2mServer;
+  readonly twins: CachedTwinStore;
+  readonly sync: TwinSync;
+  readonly jobs?: JobsApi;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Start BullMQ workers and the jobs API. @defaultValue true */
+  jobs?: boolean;
+  /** Test hooks for the CoAP endpoint (shorter ACK timeouts). */
+  coapParams?: { ackTimeoutMs?: number; requestTimeoutMs?: number };
+  /** Queue-mode presence sweep period, ms (tests). */
+  queueModeSweepMs?: number;
+  /** Registration expiry sweep period, ms (tests). */
+  expirySweepMs?: number;
+  /** Defaults to the config's `adminToken`; the server refuses to start without any token. */
+  tokens?: Record<string, Role>;
+}
+
+export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: StartOptions = {}): Promise<LwTwinServerHandle> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const tokens: Record<string, Role> = { ...config.tokens, ...(config.adminToken ? { [config.adminToken]: 'admin' as const } : {}), ...(opts.tokens ?? {}) };
+  if (Object.keys(tokens).length === 0) throw new Error('no API token configured: set LWTWIN_ADMIN_TOKEN (or --admin-token) or tokens in the config file');
+
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        logger.warn({ err }, 'error while stopping');
+      }
+    }
+  };
+  try {
+    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: true });
+    redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection problem'));
+    await redis.connect();
+    cleanups.push(() => void redis.disconnect());
+    const keys = new RedisKeys(config.redisPrefix);
+    const metrics = new Metrics();
+
+    const registry = await ObjectRegistry.loadDefault(config.objectsDirs, { onWarning: (msg) => logger.warn(msg) });
+    const names = new PropertyNames(registry);
+
+    const endpoint = await CoapEndpoint.bind({
+      port: config.coapPort,
+      address: config.coapHost,
+      ...(opts.coapParams ? { params: opts.coapParams } : {}),
+      maxInFlight: 50_000,
+      socketBufferBytes: 8 * 1024 * 1024,
+    } as Parameters<typeof CoapEndpoint.bind>[0]);
+    cleanups.push(() => endpoint.close());
+    endpoint.on('warning', (err: Error) => logger.debug({ err: err.message }, 'coap warning'));
+
+    const registrations = new RedisRegistrationStore({ redis, keys });
+    const twinStore = new RedisTwinStore({ redis, keys, logger });
+    const twins = await CachedTwinStore.create(twinStore, { maxEntries: config.cacheSize });
+    cleanups.push(() => twins.close());
+
+    const lwm2m = new LwM2mServer({
+      endpoint,
+      registrations,
+      model: registry,
+      serverId: config.serverId,
+      requestTimeoutMs: opts.coapParams?.requestTimeoutMs ?? config.requestTimeoutMs,
+      queueModeAwakeMs: config.queueModeAwakeMs,
+      lifetimeGraceMs: config.lifetimeGraceSec * 1000,
+      registerRatePerAddress: config.registerRatePerAddress,
+      logger: logger.child({ component: 'lwm2m' }),
+      metrics,
+      ...(opts.queueModeSweepMs ? { queueModeSweepMs: opts.queueModeSweepMs } : {}),
+      ...(opts.expirySweepMs ? { expirySweepMs: opts.expirySweepMs } : {}),
+    });
+
+    const events = new EventHub({ redis, channel: keys.events() });
+    await events.start();
+    cleanups.push(() => events.stop());
+
+    const sync = new TwinSync({
+      lwm2m,
+      twins,
+      names,
+      registry,
+      observe: { objects: config.observeObjects, pmin: config.observePmin, pmax: config.observePmax, overrides: config.observeOverrides },
+      logger: logger.child({ component: 'sync' }),
+      metrics,
+      events,
+    });
+    await sync.start();
+    cleanups.push(() => sync.stop());
+    lwm2m.start();
+    cleanups.push(() => lwm2m.stop());
+
+    let jobs: JobsHandle | undefined;
+    if (opts.jobs !== false) {
+      jobs = await startJobs({ config, redis, keys, lwm2m, twins, names, registry, sync, events, metrics, logger: logger.child({ component: 'jobs' }) });
+      cleanups.push(() => jobs!.close());
+    }
+
+    const app = await buildHttpApi({
+      logger,
+      metrics,
+      auth: new TokenAuth(tokens),
+      registrations,
+      twins,
+      names,
+      events,
+      isOnline: async (r) => lwm2m.presence.isAwake(r),
+      pingRedis: async () => (await redis.ping().catch(() => 'down')) === 'PONG',
+      ...(jobs ? { jobs: jobs.api } : {}),
+    });
+    await app.listen({ port: config.httpPort, host: config.httpHost });
+    cleanups.push(() => app.close());
+    const httpPort = (app.server.address() as { port: number }).port;
+    const host = config.httpHost === '0.0.0.0' ? '127.0.0.1' : config.httpHost;
+    logger.info({ coapPort: endpoint.localAddress.port, httpPort, serverId: config.serverId }, 'lwtwin server started');
+    return {
+      config,
+      coapPort: endpoint.localAddress.port,
+      httpPort,
+      httpUrl: `http://${host}:${httpPort}`,
+      lwm2m,
+      twins,
+      sync,
+      ...(jobs ? { jobs: jobs.api } : {}),
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

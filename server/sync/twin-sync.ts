@@ -1,0 +1,344 @@
+/**
+ * Keeps twins in step with devices (SPEC §B7):
+ * - device → twin: registration properties (`lwm2m.*`), the first answer of each observation and every fresh
+ *   notification and Send become reported values, batched into one `applyReported` call per flush;
+ * - after every Register: Write-Attributes pmin/pmax (defaults, per object, per resource) and Observe of the configured
+ *   objects at object-instance level, falling back to per-resource observations where a device refuses instance level;
+ * - twin → device: desired properties that map to writable resources are written when the device is reachable and the
+ *   outcome is recorded in `desiredSync`; desired keys that map to no writable resource are service properties and are
+ *   never sent. Reconciliation is by version, so it is idempotent and survives restarts: a desired leaf is written when
+ *   its `$lastUpdatedVersion` is newer than the version its sync record is about.
+ */
+import { LwM2mPath } from '../../protocol/lwm2m/path.ts';
+import type { LwM2mLeaf } from '../../protocol/lwm2m/node.ts';
+import type { ObjectRegistry } from '../../objects/object-registry.ts';
+import type { PropertyNames } from '../../objects/property-names.ts';
+import { isServerError } from '../errors.ts';
+import type { EventHub } from '../events/event-hub.ts';
+import type { Logger } from '../logger.ts';
+import type { LwM2mServer } from '../lwm2m/lwm2m-server.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Registration } from '../registration/registration.ts';
+import { toReportedUpdates } from '../twin/reported-mapping.ts';
+import type { ReportedUpdate } from '../twin/reported-fields.ts';
+import type { TwinStore } from '../twin/twin-store.ts';
+import type { Twin, TwinMetadata, TwinObject, TwinSection } from '../twin/twin.ts';
+
+export interface ObserveSettings {
+  objects: readonly number[];
+  pmin: number;
+  pmax: number;
+  /** Keyed by `"objectId"` or `"objectId/resourceId"`. */
+  overrides: Readonly<Record<string, { pmin?: number; pmax?: number }>>;
+}
+
+export interface TwinSyncOptions {
+  lwm2m: LwM2mServer;
+  twins: TwinStore;
+  names: PropertyNames;
+  registry: ObjectRegistry;
+  observe: ObserveSettings;
+  logger: Logger;
+  metrics?: Metrics;
+  events?: EventHub;
+  /** Longest a reported value waits in the batch, ms. @defaultValue 5 */
+  flushDelayMs?: number;
+  /** Batch size that triggers an immediate flush. @defaultValue 2000 */
+  maxBatch?: number;
+  /** Devices whose observations are being set up at once. @defaultValue 1000 */
+  setupConcurrency?: number;
+}
+
+export class TwinSync {
+  private batch: ReportedUpdate[] = [];
+  private batchReceivedAt: number[] = [];
+  private flushTimer?: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly setupQueue: Registration[] = [];
+  private setupsRunning = 0;
+  private readonly desiredInFlight = new Set<string>();
+  private unsubscribeChanges?: () => void;
+  private stopped = false;
+
+  constructor(private readonly opts: TwinSyncOptions) {}
+
+  async start(): Promise<void> {
+    const { lwm2m } = this.opts;
+    lwm2m.on('registered', ({ registration }) => void this.onRegistered(registration));
+    lwm2m.on('updated', ({ current }) => void this.onReachable(current.endpoint, current));
+    lwm2m.on('awake', ({ endpoint }) => void this.onReachable(endpoint));
+    lwm2m.on('sleeping', ({ endpoint }) => void this.setConnection(endpoint, 'asleep'));
+    lwm2m.on('deregistered', ({ registration }) => void this.onGone(registration, 'deregistered'));
+    lwm2m.on('expired', ({ registration }) => void this.onGone(registration, 'expired'));
+    lwm2m.on('notification', (n) => {
+      this.opts.metrics?.notifications.inc({ outcome: 'accepted' });
+      this.enqueue(n.endpoint, n.leaves, 'notify', n.receivedAt);
+    });
+    lwm2m.on('send', (s) => this.enqueue(s.endpoint, s.leaves, 'send', s.receivedAt));
+    // Desired changes made through any server process reach the process that owns the device through the feed.
+    this.unsubscribeChanges = await this.opts.twins.onChange((change) => {
+      if (change.sections.includes('desired') && lwm2m.observationsOf(change.ep).length > 0) void this.reconcileDesired(change.ep);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribeChanges?.();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    await this.flush();
+  }
+
+  // --- device → twin ----------------------------------------------------------------------------------------------
+
+  /** Queues reported values; they reach Redis within `flushDelayMs` in one batched write. */
+  enqueue(ep: string, leaves: readonly LwM2mLeaf[], source: ReportedUpdate['source'], receivedAt: number): void {
+    let updates: ReportedUpdate[];
+    try {
+      updates = toReportedUpdates(this.opts.names, ep, leaves, source, receivedAt);
+    } catch (err) {
+      this.opts.logger.warn({ err, ep }, 'twin sync: dropping values that have no twin representation');
+      return;
+    }
+    for (const u of updates) {
+      this.batch.push(u);
+      this.batchReceivedAt.push(receivedAt);
+    }
+    if (this.batch.length >= (this.opts.maxBatch ?? 2000)) void this.flush();
+    else if (!this.flushTimer) this.flushTimer = setTimeout(() => void this.flush(), this.opts.flushDelayMs ?? 5);
+  }
+
+  /** Writes the pending batch; resolves when everything queued before the call is in Redis. */
+  flush(): Promise<void> {
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+    }
+    if (this.batch.length === 0) return this.flushing;
+    const batch = this.batch;
+    const times = this.batchReceivedAt;
+    this.batch = [];
+    this.batchReceivedAt = [];
+    // Batches are written one after another so a later batch never overtakes an earlier one.
+    this.flushing = this.flushing.then(async () => {
+      try {
+        const result = await this.opts.twins.applyReported(batch);
+        const now = Date.now();
+        const m = this.opts.metrics;
+        if (m) {
+          m.twinWrites.inc({ source: 'device' }, batch.length);
+          for (const t of times) m.notifyToTwin.observe((now - t) / 1000);
+        }
+        if (this.opts.events) {
+          for (const d of result.devices) {
+            if (d.changed) this.opts.events.publish('reported', { version: d.version, properties: d.changedProperties }, d.ep);
+          }
+        }
+      } catch (err) {
+        this.opts.logger.error({ err, size: batch.length }, 'twin sync: writing reported values failed');
+      }
+    });
+    return this.flushing;
+  }
+
+  // --- registration life cycle ------------------------------------------------------------------------------------
+
+  private async onRegistered(reg: Registration): Promise<void> {
+    try {
+      await this.opts.twins.ensure(reg.endpoint);
+      const now = Date.now();
+      this.opts.events?.publish('registered', { registrationId: reg.registrationId, lwm2mVersion: reg.lwm2mVersion, binding: reg.binding, queueMode: reg.queueMode }, reg.endpoint);
+      const objects: Record<string, string> = {};
+      for (const l of reg.objectLinks) if (l.objectId !== 0) objects[String(l.objectId)] = l.version ?? this.opts.registry.object(l.objectId)?.version ?? '1.0';
+      const registrationProps: Record<string, string | number | boolean | Record<string, string>> = {
+        endpoint: reg.endpoint,
+        registrationId: reg.registrationId,
+        lifetime: reg.lifetime,
+        binding: reg.binding,
+        queueMode: reg.queueMode,
+        version: reg.lwm2mVersion,
+        objects,
+      };
+      const updates: ReportedUpdate[] = [];
+      for (const [k, v] of Object.entries(registrationProps)) {
+        if (v !== null && typeof v === 'object') for (const [ok, ov] of Object.entries(v)) updates.push({ ep: reg.endpoint, property: ['lwm2m', k, ok], value: ov, source: 'register', timestamp: now });
+        else updates.push({ ep: reg.endpoint, property: ['lwm2m', k], value: v, source: 'register', timestamp: now });
+      }
+      await this.opts.twins.applyReported(updates);
+      await this.opts.twins.setConnection(reg.endpoint, 'connected', now);
+    } catch (err) {
+      this.opts.logger.error({ err, ep: reg.endpoint }, 'twin sync: recording a registration failed');
+      return;
+    }
+    this.setupQueue.push(reg);
+    this.pumpSetup();
+  }
+
+  private pumpSetup(): void {
+    const limit = this.opts.setupConcurrency ?? 1000;
+    while (!this.stopped && this.setupsRunning < limit && this.setupQueue.length > 0) {
+      const reg = this.setupQueue.shift()!;
+      this.setupsRunning++;
+      void this.setupObservations(reg)
+        .then(() => this.reconcileDesired(reg.endpoint))
+        .catch((err) => this.opts.logger.warn({ err, ep: reg.endpoint }, 'twin sync: observation setup failed'))
+        .finally(() => {
+          this.setupsRunning--;
+          this.pumpSetup();
+        });
+    }
+  }
+
+  /** The object instances of `reg` to observe: announced instances of the configured objects (instance 0 for single-instance objects listed bare). */
+  observeTargets(reg: Registration): LwM2mPath[] {
+    const wanted = new Set(this.opts.observe.objects);
+    const targets = new Map<string, LwM2mPath>();
+    for (const link of reg.objectLinks) {
+      if (!wanted.has(link.objectId)) continue;
+      const model = this.opts.registry.object(link.objectId);
+      const instance = link.instanceId ?? (model && !model.multiple ? 0 : undefined);
+      if (instance === undefined) continue;
+      const p = new LwM2mPath(link.objectId, instance);
+      targets.set(p.toString(), p);
+    }
+    return [...targets.values()];
+  }
+
+  private attributesFor(objectId: number, resourceId?: number): { pmin: number; pmax: number } {
+    const o = this.opts.observe;
+    const byObject = o.overrides[String(objectId)] ?? {};
+    const byResource = resourceId === undefined ? {} : (o.overrides[`${objectId}/${resourceId}`] ?? {});
+    return { pmin: byResource.pmin ?? byObject.pmin ?? o.pmin, pmax: byResource.pmax ?? byObject.pmax ?? o.pmax };
+  }
+
+  private async setupObservations(reg: Registration): Promise<void> {
+    const { lwm2m } = this.opts;
+    const ep = reg.endpoint;
+    for (const instance of this.observeTargets(reg)) {
+      if (this.stopped) return;
+      const objectId = instance.objectId!;
+      try {
+        await lwm2m.writeAttributes(ep, instance, this.attributesFor(objectId));
+      } catch (err) {
+        if (!isServerError(err, 'DEVICE_ERROR')) throw err;
+        this.opts.logger.debug({ ep, path: instance.toString(), err: (err as Error).message }, 'twin sync: device refused Write-Attributes');
+      }
+      // Resource-level overrides (`"3/9": {pmin: 60}`).
+      for (const key of Object.keys(this.opts.observe.overrides)) {
+        const [o, r] = key.split('/').map(Number);
+        if (o !== objectId || r === undefined) continue;
+        await lwm2m.writeAttributes(ep, instance.child(r), this.attributesFor(objectId, r)).catch(() => undefined);
+      }
+      try {
+        const outcome = await lwm2m.observe(ep, instance);
+        this.enqueue(ep, outcome.leaves, 'notify', Date.now());
+      } catch (err) {
+        if (!isServerError(err, 'DEVICE_ERROR')) throw err;
+        await this.observeResources(reg, instance);
+      }
+    }
+  }
+
+  /** Fallback when a device refuses instance-level observation: one observation per readable resource it has. */
+  private async observeResources(reg: Registration, instance: LwM2mPath): Promise<void> {
+    const model = this.opts.registry.object(instance.objectId!);
+    if (!model) return;
+    for (const r of model.resources.values()) {
+      if (!r.operations.includes('R')) continue;
+      try {
+        const outcome = await this.opts.lwm2m.observe(reg.endpoint, instance.child(r.id));
+        this.enqueue(reg.endpoint, outcome.leaves, 'notify', Date.now());
+      } catch (err) {
+        if (!isServerError(err, 'DEVICE_ERROR')) throw err;
+      }
+    }
+  }
+
+  private async onReachable(ep: string, reg?: Registration): Promise<void> {
+    if (reg) this.opts.events?.publish('updated', { registrationId: reg.registrationId, lifetime: reg.lifetime }, ep);
+    await this.setConnection(ep, 'connected');
+    await this.reconcileDesired(ep);
+  }
+
+  private async onGone(reg: Registration, why: 'deregistered' | 'expired'): Promise<void> {
+    this.opts.events?.publish(why, { registrationId: reg.registrationId }, reg.endpoint);
+    await this.setConnection(reg.endpoint, 'disconnected');
+  }
+
+  private async setConnection(ep: string, state: 'connected' | 'disconnected' | 'asleep'): Promise<void> {
+    try {
+      await this.opts.twins.setConnection(ep, state, state === 'disconnected' ? undefined : Date.now());
+    } catch (err) {
+      if (!isServerError(err, 'NOT_FOUND')) this.opts.logger.warn({ err, ep }, 'twin sync: recording connection state failed');
+    }
+  }
+
+  // --- twin → device ----------------------------------------------------------------------------------------------
+
+  /**
+   * Writes every desired property of `ep` that maps to a writable resource and whose latest version the device has
+   * not yet accepted or refused. Service properties are skipped. Outcomes land in the twin's `desiredSync`.
+   */
+  async reconcileDesired(ep: string): Promise<void> {
+    if (this.desiredInFlight.has(ep)) return;
+    this.desiredInFlight.add(ep);
+    try {
+      const twin = await this.opts.twins.get(ep);
+      if (!twin) return;
+      for (const item of this.pendingDesired(twin)) {
+        if (this.stopped) return;
+        if (!(await this.opts.lwm2m.isAwake(ep).catch(() => false))) {
+          await this.opts.twins.recordDesiredSync(ep, item.property, { status: 'pending', desiredVersion: item.version });
+          continue;
+        }
+        try {
+          await this.opts.lwm2m.write(ep, item.path, item.value);
+          await this.opts.twins.recordDesiredSync(ep, item.property, { status: 'accepted', desiredVersion: item.version });
+          this.opts.events?.publish('desiredAccepted', { property: item.property.join('.'), version: item.version }, ep);
+        } catch (err) {
+          const final = isServerError(err, 'DEVICE_ERROR') || isServerError(err, 'BAD_REQUEST');
+          await this.opts.twins.recordDesiredSync(ep, item.property, { status: final ? 'rejected' : 'pending', desiredVersion: item.version, error: (err as Error).message });
+          if (final) this.opts.events?.publish('desiredRejected', { property: item.property.join('.'), error: (err as Error).message }, ep);
+        }
+      }
+    } catch (err) {
+      this.opts.logger.warn({ err, ep }, 'twin sync: desired reconciliation failed');
+    } finally {
+      this.desiredInFlight.delete(ep);
+    }
+  }
+
+  /** Desired leaves that map to writable resources and still need writing. */
+  pendingDesired(twin: Twin): Array<{ property: string[]; path: LwM2mPath; value: unknown; version: number }> {
+    const out: Array<{ property: string[]; path: LwM2mPath; value: unknown; version: number }> = [];
+    const sync = (twin as Twin & { desiredSync?: Record<string, { status: string; desiredVersion: number }> }).desiredSync ?? {};
+    const walk = (node: TwinObject | TwinSection, meta: TwinMetadata | undefined, prefix: string[]) => {
+      for (const [k, v] of Object.entries(node)) {
+        if (k.startsWith('$')) continue;
+        const m = meta?.[k] as TwinMetadata | undefined;
+        const property = [...prefix, k];
+        if (v !== null && typeof v === 'object') {
+          walk(v as TwinObject, m, property);
+          continue;
+        }
+        const resolved = this.resolveWritable(property);
+        if (!resolved) continue; // a service property: lives only in the twin
+        const version = m?.$lastUpdatedVersion ?? twin.properties.desired.$version;
+        const record = sync[property.join('.')];
+        if (record && record.status !== 'pending' && record.desiredVersion >= version) continue;
+        out.push({ property, path: resolved, value: v, version });
+      }
+    };
+    walk(twin.properties.desired, twin.properties.desired.$metadata, []);
+    return out;
+  }
+
+  private resolveWritable(property: string[]): LwM2mPath | undefined {
+    try {
+      const r = this.opts.names.resolveProperty(property.join('.'));
+      if (!r.resource || !r.resource.operations.includes('W')) return undefined;
+      return r.path;
+    } catch {
+      return undefined;
+    }
+  }
+}
