@@ -1,0 +1,257 @@
+import type { CoapEndpoint } from '../../protocol/coap/endpoint.ts';
+import type { IncomingResponse, ObservationHandle, OutgoingRequest } from '../../protocol/coap/types.ts';
+import type { ModelLookup } from '../../protocol/lwm2m/model.ts';
+import type { LwM2mPath } from '../../protocol/lwm2m/path.ts';
+import { ServerError, isServerError } from '../errors.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Registration } from '../registration/registration.ts';
+import type { RegistrationStore } from '../registration/registration-store.ts';
+import { deviceAnswerError, transportError } from './device-errors.ts';
+import type { LwM2mLogger } from './lwm2m-logger.ts';
+import type { Observation, ObservationRegistry } from './observation-registry.ts';
+import type { RegistrationCache } from './registration-cache.ts';
+import type { QueueModePresence, SubmitOptions } from './queue-mode.ts';
+import type { DownlinkContext, DownlinkRequest } from './requests/downlink-request.ts';
+import type { ObserveRequestLike, ObserveResult } from './requests/observe-request.ts';
+import { toPath } from './requests/request-support.ts';
+import type { NotificationEvent } from './server-events.ts';
+
+/** Per-call options of every device operation. */
+export interface OperationOptions extends SubmitOptions {
+  /** Deadline of the exchange with the device, ms. @defaultValue the server's requestTimeoutMs */
+  timeoutMs?: number;
+}
+
+/** What `observe` and `observeComposite` resolve with. */
+export interface ObserveOutcome extends ObserveResult {
+  /** The observation now held, or undefined if the device answered without Observe (no notifications will come). */
+  readonly observation?: Observation;
+}
+
+export interface DeviceOperationsOptions {
+  readonly coap: CoapEndpoint;
+  readonly registrations: RegistrationStore;
+  readonly model: ModelLookup;
+  readonly presence: QueueModePresence;
+  readonly observations: ObservationRegistry;
+  /** Default deadline of one request, ms. */
+  readonly requestTimeoutMs: number;
+  /** The latest registration this process saw per endpoint (fresher than the one a queued request started with). */
+  readonly cache: RegistrationCache;
+  /** Receives each fresh, decoded notification. */
+  readonly onNotification: (event: NotificationEvent) => void;
+  readonly logger: LwM2mLogger;
+  readonly metrics?: Metrics;
+}
+
+/**
+ * Sends one LwM2M operation to one device, by endpoint name (OMA TS Core §6.3, §6.4): resolves the registration,
+ * builds the request (refusing bad input before anything is sent), applies the queue-mode rules, sends it to the
+ * device's latest address, and maps the answer or the failure to a result or a ServerError
+ * (NOT_FOUND, BAD_REQUEST, DEVICE_ERROR, TIMEOUT, DEVICE_ASLEEP, OVERLOADED).
+ */
+export class DeviceOperations {
+  constructor(private readonly opts: DeviceOperationsOptions) {}
+
+  /** The registration of `endpoint`, or NOT_FOUND. */
+  async registration(endpoint: string): Promise<Registration> {
+    if (typeof endpoint !== 'string' || endpoint === '') throw ServerError.badRequest('an endpoint name is required');
+    const reg = await this.opts.registrations.getByEndpoint(endpoint);
+    if (!reg) {
+      this.opts.cache.delete(endpoint);
+      throw ServerError.notFound(`device ${endpoint} is not registered`, { endpoint });
+    }
+    this.opts.cache.put(reg);
+    return reg;
+  }
+
+  /** Sends `request` to `endpoint` and resolves with its parsed result. */
+  async send<T>(endpoint: string, request: DownlinkRequest<T>, opts: OperationOptions = {}): Promise<T> {
+    const registration = await this.registration(endpoint);
+    const ctx: DownlinkContext = { registration, model: this.opts.model };
+    const out = request.build(ctx);
+    const timeoutMs = this.timeout(opts);
+    return this.opts.presence.submit(
+      registration,
+      async () => {
+        const started = performance.now();
+        const current = this.current(registration);
+        let response: IncomingResponse;
+        try {
+          response = await this.opts.coap.request(current.peer, out, { timeoutMs });
+        } catch (err) {
+          this.observeLatency(request.operation, started, err);
+          throw transportError(endpoint, request.description, err, timeoutMs);
+        }
+        this.opts.presence.touch(endpoint);
+        try {
+          const result = request.parse(response, { registration: current, model: this.opts.model }, out);
+          this.observeLatency(request.operation, started);
+          return result;
+        } catch (err) {
+          this.observeLatency(request.operation, started, err);
+          throw err;
+        }
+      },
+      opts,
+    );
+  }
+
+  /**
+   * Starts an observation (Observe or Observe-Composite). A previous observation of the same paths is replaced.
+   * Notifications are checked for freshness (RFC 7641 §3.4), decoded and handed to `onNotification`.
+   */
+  async observe(endpoint: string, request: ObserveRequestLike, opts: OperationOptions = {}): Promise<ObserveOutcome> {
+    const registration = await this.registration(endpoint);
+    const ctx: DownlinkContext = { registration, model: this.opts.model };
+    const out = request.build(ctx);
+    const timeoutMs = this.timeout(opts);
+    return this.opts.presence.submit(
+      registration,
+      async () => {
+        const started = performance.now();
+        const current = this.current(registration);
+        const currentCtx: DownlinkContext = { registration: current, model: this.opts.model };
+        const held: { observation?: Observation } = {};
+        const early: IncomingResponse[] = [];
+        let handle: ObservationHandle;
+        try {
+          handle = await this.opts.coap.observe(
+            current.peer,
+            out,
+            (n) => {
+              if (held.observation) this.notification(held.observation, request, n, out, current);
+              else early.push(n);
+            },
+            { timeoutMs },
+          );
+        } catch (err) {
+          this.observeLatency(request.operation, started, err);
+          throw transportError(endpoint, request.description, err, timeoutMs);
+        }
+        this.opts.presence.touch(endpoint);
+        let result: ObserveResult;
+        try {
+          if (handle.first.code !== '2.05') throw deviceAnswerError(endpoint, request.description, handle.first);
+          result = request.parse(handle.first, currentCtx, out);
+        } catch (err) {
+          handle.forget();
+          this.observeLatency(request.operation, started, err);
+          throw err;
+        }
+        this.observeLatency(request.operation, started);
+        if (!result.observing) {
+          handle.forget();
+          return result;
+        }
+        const obs: Observation = {
+          endpoint,
+          registrationId: current.registrationId,
+          paths: request.paths,
+          composite: request.composite,
+          token: handle.token,
+          ...(out.accept === undefined ? {} : { contentFormat: out.accept }),
+          handle,
+          createdAt: Date.now(),
+          lastSeq: handle.first.observe,
+          lastReceivedAt: performance.now(),
+        };
+        held.observation = obs;
+        this.opts.observations.add(obs);
+        for (const n of early) this.notification(obs, request, n, out, current);
+        return { ...result, observation: obs };
+      },
+      opts,
+    );
+  }
+
+  /**
+   * Ends the observation of `paths` on `endpoint`: actively (GET/FETCH with Observe=1, RFC 7641 §3.6) or, with
+   * `passive`, by forgetting the token so the next notification is answered with RST. NOT_FOUND if there is none.
+   */
+  async cancelObservation(endpoint: string, paths: readonly (string | LwM2mPath)[], opts: OperationOptions & { passive?: boolean } = {}): Promise<void> {
+    const parsed = paths.map(toPath);
+    const obs = this.opts.observations.get(endpoint, parsed);
+    if (!obs) throw ServerError.notFound(`no observation of ${parsed.join(',')} on device ${endpoint}`, { endpoint });
+    this.opts.observations.remove(obs);
+    if (opts.passive) {
+      obs.handle.forget();
+      return;
+    }
+    const registration = await this.registration(endpoint);
+    const timeoutMs = this.timeout(opts);
+    const description = `Cancel observation ${parsed.join(',')}`;
+    try {
+      const answer = await this.opts.presence.submit(
+        registration,
+        async () => {
+          try {
+            return await obs.handle.cancel();
+          } catch (err) {
+            throw transportError(endpoint, description, err, timeoutMs);
+          }
+        },
+        opts,
+      );
+      if (answer) this.opts.presence.touch(endpoint);
+      if (answer && !answer.code.startsWith('2.')) throw deviceAnswerError(endpoint, description, answer);
+    } finally {
+      obs.handle.forget();
+    }
+  }
+
+  /** Resolves when `endpoint` is awake (at once unless it is a sleeping queue-mode device). */
+  async waitUntilAwake(endpoint: string, timeoutMs: number): Promise<void> {
+    const registration = await this.registration(endpoint);
+    return this.opts.presence.waitUntilAwake(registration, timeoutMs);
+  }
+
+  private notification(obs: Observation, request: ObserveRequestLike, n: IncomingResponse, out: OutgoingRequest, observedWith: Registration): void {
+    const { observations, logger, metrics } = this.opts;
+    this.opts.presence.touch(obs.endpoint);
+    if (!n.code.startsWith('2.')) {
+      // RFC 7641 §3.2: an error notification ends the observation.
+      observations.remove(obs);
+      metrics?.notifications.inc({ outcome: 'ended' });
+      logger.info({ endpoint: obs.endpoint, paths: obs.paths.map(String), code: n.code }, 'lwm2m: observation ended by an error notification');
+      return;
+    }
+    if (!observations.accept(obs, n.observe, performance.now())) {
+      metrics?.notifications.inc({ outcome: 'stale' });
+      return;
+    }
+    if (n.observe === undefined) observations.remove(obs); // a notification without Observe ends it (RFC 7641 §3.2)
+    const registration = this.current(observedWith);
+    if (registration.registrationId !== obs.registrationId) {
+      metrics?.notifications.inc({ outcome: 'unknown' });
+      return;
+    }
+    let leaves;
+    try {
+      leaves = request.decodeNotification(n, { registration, model: this.opts.model }, out).leaves;
+    } catch (err) {
+      metrics?.notifications.inc({ outcome: 'undecodable' });
+      logger.warn({ endpoint: obs.endpoint, paths: obs.paths.map(String), err }, 'lwm2m: notification could not be decoded');
+      return;
+    }
+    metrics?.notifications.inc({ outcome: 'accepted' });
+    this.opts.onNotification({ endpoint: obs.endpoint, registration, paths: obs.paths, leaves, observeSeq: n.observe, receivedAt: Date.now() });
+  }
+
+  /** The freshest registration known for the device of `reg` (a queued request may run after an Update moved it). */
+  private current(reg: Registration): Registration {
+    const latest = this.opts.cache.get(reg.endpoint);
+    return latest && latest.registrationId === reg.registrationId && latest.lastUpdate >= reg.lastUpdate ? latest : reg;
+  }
+
+  private timeout(opts: OperationOptions): number {
+    const t = opts.timeoutMs ?? this.opts.requestTimeoutMs;
+    if (!(Number.isFinite(t) && t > 0)) throw ServerError.badRequest(`timeoutMs must be a positive number, got ${t}`);
+    return t;
+  }
+
+  private observeLatency(op: string, started: number, err?: unknown): void {
+    const outcome = err === undefined ? 'ok' : isServerError(err) ? err.code.toLowerCase() : 'error';
+    this.opts.metrics?.deviceRequests.observe({ op, outcome }, (performance.now() - started) / 1000);
+  }
+}

@@ -1,0 +1,259 @@
+import type { CoapEndpoint } from '../../protocol/coap/endpoint.ts';
+import { MAX_TRANSMIT_WAIT_MS } from '../../protocol/coap/constants.ts';
+import type { ModelLookup } from '../../protocol/lwm2m/model.ts';
+import type { LwM2mPath } from '../../protocol/lwm2m/path.ts';
+import { ServerError } from '../errors.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Registration } from '../registration/registration.ts';
+import { RegistrationExpiry } from '../registration/registration-expiry.ts';
+import type { RegistrationStore } from '../registration/registration-store.ts';
+import { coapError } from './coap-responses.ts';
+import { DeviceOperations, type ObserveOutcome, type OperationOptions } from './device-operations.ts';
+import { SILENT_LOGGER, type LwM2mLogger } from './lwm2m-logger.ts';
+import { ObservationRegistry, type Observation } from './observation-registry.ts';
+import { QueueModePresence } from './queue-mode.ts';
+import { TokenBucketLimiter } from './rate-limiter.ts';
+import { RegistrationCache } from './registration-cache.ts';
+import { DEFAULT_MAX_PAYLOAD_BYTES, RegistrationHandler } from './registration-handler.ts';
+import { CreateRequest, type CreateOptions, type CreateResult } from './requests/create-request.ts';
+import { DeleteRequest } from './requests/delete-request.ts';
+import { DiscoverRequest, type DiscoverResult } from './requests/discover-request.ts';
+import { ExecuteRequest } from './requests/execute-request.ts';
+import { ObserveCompositeRequest, ObserveRequest } from './requests/observe-request.ts';
+import { ReadCompositeRequest, type CompositeResult } from './requests/read-composite-request.ts';
+import { ReadRequest, type ReadOptions, type ReadResult } from './requests/read-request.ts';
+import { toPath } from './requests/request-support.ts';
+import { WriteAttributesRequest, type NotificationAttributes } from './requests/write-attributes-request.ts';
+import { WriteCompositeRequest, type CompositeValues } from './requests/write-composite-request.ts';
+import { WriteRequest, type WriteOptions } from './requests/write-request.ts';
+import type { WriteInput } from './requests/write-values.ts';
+import { SendHandler } from './send-handler.ts';
+import type { LwM2mServerEvents } from './server-events.ts';
+import { TypedEmitter } from './typed-emitter.ts';
+
+export interface LwM2mServerOptions {
+  /** The CoAP endpoint devices talk to; owned by the caller (not closed by `stop`). */
+  readonly endpoint: CoapEndpoint;
+  readonly registrations: RegistrationStore;
+  readonly model: ModelLookup;
+  /** Identity of this process; jobs for a device must run on the process owning its socket. */
+  readonly serverId: string;
+  /** Default deadline of one request to a device, ms. @defaultValue 10000 */
+  readonly requestTimeoutMs?: number;
+  /** Silence after which a queue-mode device is asleep, ms (MAX_TRANSMIT_WAIT). @defaultValue 93000 */
+  readonly queueModeAwakeMs?: number;
+  /** Period of the presence sweep, ms. @defaultValue min(1000, queueModeAwakeMs / 4) */
+  readonly queueModeSweepMs?: number;
+  /** Added to each lifetime before a registration expires, ms. @defaultValue 10000 */
+  readonly lifetimeGraceMs?: number;
+  /** Period of the registration expiry sweep, ms. @defaultValue 1000 */
+  readonly expirySweepMs?: number;
+  /** Register requests per second per source address before 5.03. @defaultValue 1000 */
+  readonly registerRatePerAddress?: number;
+  /** Burst of Register requests per source address. @defaultValue registerRatePerAddress */
+  readonly registerBurst?: number;
+  /** Largest Register/Update/Send body, bytes. @defaultValue 65536 */
+  readonly maxPayloadBytes?: number;
+  /** @defaultValue silent */
+  readonly logger?: LwM2mLogger;
+  readonly metrics?: Metrics;
+}
+
+/** A device operation's options: the deadline and the queue-mode wait. */
+export type { OperationOptions } from './device-operations.ts';
+
+/**
+ * The LwM2M server core over one CoAP endpoint (OMA TS Core §6; SPEC §A1–§A5): the registration interface and Send
+ * (devices → server), the device-management and observe operations (server → devices, by endpoint name), queue-mode
+ * presence, registration expiry, and typed events (`registered`, `updated`, `deregistered`, `expired`, `awake`,
+ * `sleeping`, `notification`, `send`). Registrations live in the shared store; observations, presence and the
+ * queue-mode request queues belong to this process (the one owning the socket).
+ */
+export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
+  readonly serverId: string;
+  readonly registrations: RegistrationStore;
+  readonly observations = new ObservationRegistry();
+  readonly presence: QueueModePresence;
+  private readonly endpoint: CoapEndpoint;
+  private readonly cache = new RegistrationCache();
+  private readonly handler: RegistrationHandler;
+  private readonly operations: DeviceOperations;
+  private readonly expiry: RegistrationExpiry;
+  private readonly logger: LwM2mLogger;
+  private started = false;
+
+  constructor(opts: LwM2mServerOptions) {
+    const logger = opts.logger ?? SILENT_LOGGER;
+    super((event, err) => logger.error({ err, event }, 'lwm2m: event listener threw'));
+    if (typeof opts.serverId !== 'string' || opts.serverId === '') throw ServerError.badRequest('LwM2mServer: serverId is required');
+    const requestTimeoutMs = positive(opts.requestTimeoutMs ?? 10_000, 'requestTimeoutMs');
+    const awakeMs = positive(opts.queueModeAwakeMs ?? MAX_TRANSMIT_WAIT_MS, 'queueModeAwakeMs');
+    const maxPayloadBytes = positive(opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, 'maxPayloadBytes');
+    const rate = positive(opts.registerRatePerAddress ?? 1000, 'registerRatePerAddress');
+    this.serverId = opts.serverId;
+    this.registrations = opts.registrations;
+    this.endpoint = opts.endpoint;
+    this.logger = logger;
+    this.presence = new QueueModePresence({ awakeMs, ...(opts.queueModeSweepMs === undefined ? {} : { sweepIntervalMs: positive(opts.queueModeSweepMs, 'queueModeSweepMs') }) });
+    this.presence.events.on('awake', (e) => this.emit('awake', e));
+    this.presence.events.on('sleeping', (e) => this.emit('sleeping', e));
+    const send = new SendHandler({ registrations: opts.registrations, model: opts.model, presence: this.presence, events: this, maxPayloadBytes });
+    this.handler = new RegistrationHandler({
+      registrations: opts.registrations,
+      presence: this.presence,
+      observations: this.observations,
+      events: this,
+      cache: this.cache,
+      limiter: new TokenBucketLimiter({ ratePerSecond: rate, ...(opts.registerBurst === undefined ? {} : { burst: opts.registerBurst }) }),
+      send,
+      lifetimeGraceMs: nonNegative(opts.lifetimeGraceMs ?? 10_000, 'lifetimeGraceMs'),
+      maxPayloadBytes,
+      logger,
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    });
+    this.operations = new DeviceOperations({
+      coap: opts.endpoint,
+      registrations: opts.registrations,
+      model: opts.model,
+      presence: this.presence,
+      observations: this.observations,
+      requestTimeoutMs,
+      cache: this.cache,
+      onNotification: (event) => this.emit('notification', event),
+      logger,
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    });
+    this.expiry = new RegistrationExpiry({
+      store: opts.registrations,
+      logger,
+      intervalMs: positive(opts.expirySweepMs ?? 1000, 'expirySweepMs'),
+      onExpired: (expired) => {
+        for (const registration of expired) this.expired(registration);
+      },
+    });
+  }
+
+  /** Starts serving devices on the endpoint and the presence and expiry sweeps. Idempotent. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.endpoint.onRequest(this.handler.handle);
+    this.presence.start();
+    this.expiry.start();
+  }
+
+  /**
+   * Stops the sweeps, answers further device requests with 5.03, forgets every observation and fails queued requests.
+   * The endpoint stays open (its owner closes it).
+   */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    this.endpoint.onRequest(() => coapError('5.03', 'server stopping'));
+    await this.expiry.stop();
+    this.presence.stop();
+    this.observations.clear();
+    this.cache.clear();
+  }
+
+  /** Runs one expiry sweep now (tests, admin); resolves how many registrations expired. */
+  sweepExpired(): Promise<number> {
+    return this.expiry.sweep();
+  }
+
+  /** The registration of `endpoint`; NOT_FOUND when it is not registered. */
+  async getRegistration(endpoint: string): Promise<Registration> {
+    return this.operations.registration(endpoint);
+  }
+
+  // --- device management (OMA TS Core §6.3) ---------------------------------------------------------------------
+
+  async read(endpoint: string, path: string | LwM2mPath, opts: ReadOptions & OperationOptions = {}): Promise<ReadResult> {
+    return this.operations.send(endpoint, new ReadRequest(path, opts), opts);
+  }
+
+  async discover(endpoint: string, path: string | LwM2mPath, opts: OperationOptions = {}): Promise<DiscoverResult> {
+    return this.operations.send(endpoint, new DiscoverRequest(path), opts);
+  }
+
+  /** Write (replace by default, `mode: 'update'` for a partial update); values are typed by the model first. */
+  async write(endpoint: string, path: string | LwM2mPath, value: WriteInput, opts: WriteOptions & OperationOptions = {}): Promise<void> {
+    return this.operations.send(endpoint, new WriteRequest(path, value, opts), opts);
+  }
+
+  /** Write-Attributes: a number sets, `null` unsets (`{ pmin: 10, pmax: null }`). */
+  async writeAttributes(endpoint: string, path: string | LwM2mPath, attributes: NotificationAttributes, opts: OperationOptions = {}): Promise<void> {
+    return this.operations.send(endpoint, new WriteAttributesRequest(path, attributes), opts);
+  }
+
+  async execute(endpoint: string, path: string | LwM2mPath, args = '', opts: OperationOptions = {}): Promise<void> {
+    return this.operations.send(endpoint, new ExecuteRequest(path, args), opts);
+  }
+
+  async create(endpoint: string, objectPath: string | LwM2mPath, resources: WriteInput, opts: CreateOptions & OperationOptions = {}): Promise<CreateResult> {
+    return this.operations.send(endpoint, new CreateRequest(objectPath, resources, opts), opts);
+  }
+
+  async delete(endpoint: string, path: string | LwM2mPath, opts: OperationOptions = {}): Promise<void> {
+    return this.operations.send(endpoint, new DeleteRequest(path), opts);
+  }
+
+  async readComposite(endpoint: string, paths: readonly (string | LwM2mPath)[], opts: { contentFormat?: 110 | 112 } & OperationOptions = {}): Promise<CompositeResult> {
+    return this.operations.send(endpoint, new ReadCompositeRequest(paths, opts), opts);
+  }
+
+  async writeComposite(endpoint: string, values: CompositeValues, opts: { contentFormat?: 110 | 112 } & OperationOptions = {}): Promise<void> {
+    return this.operations.send(endpoint, new WriteCompositeRequest(values, opts), opts);
+  }
+
+  // --- information reporting (OMA TS Core §6.4) -----------------------------------------------------------------
+
+  async observe(endpoint: string, path: string | LwM2mPath, opts: { contentFormat?: number } & OperationOptions = {}): Promise<ObserveOutcome> {
+    return this.operations.observe(endpoint, new ObserveRequest(path, opts), opts);
+  }
+
+  async observeComposite(endpoint: string, paths: readonly (string | LwM2mPath)[], opts: { contentFormat?: 110 | 112 } & OperationOptions = {}): Promise<ObserveOutcome> {
+    return this.operations.observe(endpoint, new ObserveCompositeRequest(paths, opts), opts);
+  }
+
+  /** Cancels the observation of `path` (or of the composite `paths`): actively by default, or `passive`ly. */
+  async cancelObservation(endpoint: string, path: string | LwM2mPath | readonly (string | LwM2mPath)[], opts: { passive?: boolean } & OperationOptions = {}): Promise<void> {
+    const paths = Array.isArray(path) ? (path as readonly (string | LwM2mPath)[]) : [path as string | LwM2mPath];
+    return this.operations.cancelObservation(endpoint, paths.map(toPath), opts);
+  }
+
+  /** The observations this process holds on `endpoint`. */
+  observationsOf(endpoint: string): Observation[] {
+    return this.observations.list(endpoint);
+  }
+
+  // --- queue mode (OMA TS Transport §6.5) -----------------------------------------------------------------------
+
+  /** Resolves once `endpoint` is awake (at once unless it is a sleeping queue-mode device); DEVICE_ASLEEP on timeout. */
+  waitUntilAwake(endpoint: string, timeoutMs: number): Promise<void> {
+    return this.operations.waitUntilAwake(endpoint, timeoutMs);
+  }
+
+  /** False only for a queue-mode device this process believes asleep. */
+  async isAwake(endpoint: string): Promise<boolean> {
+    return this.presence.isAwake(await this.operations.registration(endpoint));
+  }
+
+  private expired(registration: Registration): void {
+    this.observations.dropAll(registration.endpoint);
+    this.cache.delete(registration.endpoint, registration.registrationId);
+    this.presence.forget(registration.endpoint, ServerError.notFound(`device ${registration.endpoint}'s registration expired`, { endpoint: registration.endpoint }));
+    this.logger.info({ endpoint: registration.endpoint, registrationId: registration.registrationId }, 'lwm2m: registration expired');
+    this.emit('expired', { registration });
+  }
+}
+
+function positive(value: number, name: string): number {
+  if (!(Number.isFinite(value) && value > 0)) throw ServerError.badRequest(`LwM2mServer: ${name} must be a positive number, got ${value}`, { option: name });
+  return value;
+}
+
+function nonNegative(value: number, name: string): number {
+  if (!(Number.isFinite(value) && value >= 0)) throw ServerError.badRequest(`LwM2mServer: ${name} must be a non-negative number, got ${value}`, { option: name });
+  return value;
+}

@@ -1,0 +1,36 @@
+import { LRUCache } from 'lru-cache';
+import type { Registration } from '../registration/registration.ts';
+
+/**
+ * The latest registration this process has seen per endpoint (from Register/Update it handled or from the store),
+ * so notifications and queued requests use the device's current address without a store round trip. Bounded (LRU);
+ * a miss only means the next lookup goes to the store.
+ */
+export class RegistrationCache {
+  private readonly cache: LRUCache<string, Registration>;
+
+  constructor(maxEntries = 100_000) {
+    this.cache = new LRUCache({ max: maxEntries });
+  }
+
+  get(endpoint: string): Registration | undefined {
+    return this.cache.get(endpoint);
+  }
+
+  /** Keeps `reg` unless a newer state of the same registration is already known. */
+  put(reg: Registration): void {
+    const known = this.cache.get(reg.endpoint);
+    if (known && known.registrationId === reg.registrationId && known.lastUpdate > reg.lastUpdate) return;
+    this.cache.set(reg.endpoint, reg);
+  }
+
+  /** Forgets `endpoint` (only if its cached registration is `registrationId`, when given). */
+  delete(endpoint: string, registrationId?: string): void {
+    const known = this.cache.get(endpoint);
+    if (known && (registrationId === undefined || known.registrationId === registrationId)) this.cache.delete(endpoint);
+  }
+
+  clear(): void {
+    this.cache.clear();
+  }
+}
