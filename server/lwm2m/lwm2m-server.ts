@@ -100,6 +100,7 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
     const send = new SendHandler({ registrations: opts.registrations, model: opts.model, presence: this.presence, events: this, maxPayloadBytes });
     this.handler = new RegistrationHandler({
       registrations: opts.registrations,
+      serverId: opts.serverId,
       presence: this.presence,
       observations: this.observations,
       events: this,

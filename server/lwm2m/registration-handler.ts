@@ -22,6 +22,8 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 65_536;
 
 export interface RegistrationHandlerOptions {
   readonly registrations: RegistrationStore;
+  /** This process: stored with each Register/Update so jobs reach the socket the device talks to. */
+  readonly serverId?: string;
   readonly presence: QueueModePresence;
   readonly observations: ObservationRegistry;
   readonly events: TypedEmitter<LwM2mServerEvents>;
@@ -111,6 +113,7 @@ export class RegistrationHandler {
         rootPath: links.rootPath,
         contentFormats: links.contentFormats,
         objectLinks: links.objects,
+        ...(this.opts.serverId !== undefined ? { serverId: this.opts.serverId } : {}),
       },
       { now, graceMs: this.opts.lifetimeGraceMs },
     );
@@ -137,7 +140,7 @@ export class RegistrationHandler {
     let update: RegistrationUpdate;
     try {
       const params = parseUpdateParams(req.uriQuery, existing.lwm2mVersion);
-      update = { peer: { address: req.peer.address, port: req.peer.port }, lastUpdate: this.now(), graceMs: this.opts.lifetimeGraceMs, ...params };
+      update = { peer: { address: req.peer.address, port: req.peer.port }, lastUpdate: this.now(), graceMs: this.opts.lifetimeGraceMs, ...params, ...(this.opts.serverId !== undefined ? { serverId: this.opts.serverId } : {}) };
       if (req.payload.length > 0) {
         const links = parseLinks(req.payload);
         update = { ...update, objectLinks: links.objects };

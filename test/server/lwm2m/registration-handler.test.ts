@@ -36,6 +36,7 @@ describe('Register (POST /rd)', () => {
     expect(res.locationPath[1]).toBe(reg!.registrationId);
     expect(reg!.peer).toEqual(d.peer);
     expect(reg!.lifetime).toBe(300);
+    expect(reg!.serverId).toBe('test-server');
     expect(reg!.lwm2mVersion).toBe('1.1');
     expect(reg!.contentFormats).toEqual([110, 112]);
     expect(reg!.objectLinks).toEqual([{ objectId: 1, instanceId: 0 }, { objectId: 3, instanceId: 0 }, { objectId: 5, version: '2.0' }]);
