@@ -2,7 +2,7 @@
  * The HTTP API (fastify): one plugin per resource, a JSON schema on every route, one error shape, bearer-token roles,
  * Prometheus metrics and an OpenAPI document at `/api/docs`.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { ApiContext } from './api-context.ts';
 import { errorHandler, httpError } from './http-errors.ts';
@@ -17,7 +17,7 @@ export async function buildHttpApi(ctx: ApiContext): Promise<FastifyInstance> {
   // The pino child logger type differs from FastifyBaseLogger only nominally.
   const app = Fastify({
     loggerInstance: ctx.logger.child({ component: 'http' }),
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 256 * 1024,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
   });

@@ -34,9 +34,19 @@ function reportedSegments(ctx: ApiContext, text: string, section: TwinSectionNam
   try {
     return ctx.names.resolveProperty(text).propertyName.split('.');
   } catch (err) {
-    // Names outside the object model (registration properties `lwm2m.*`, service properties) are used as written.
-    if (isObjectModelError(err, 'UNKNOWN_PROPERTY') && !text.includes('/')) return text.split('.');
+    // Names outside the object model (registration properties `lwm2m.*`, service properties) are used as written;
+    // an unknown resource of a known object is an error.
+    if (isObjectModelError(err, 'UNKNOWN_PROPERTY') && !text.includes('/') && !isKnownObject(ctx, text.split('.')[0])) return text.split('.');
     throw err;
+  }
+}
+
+function isKnownObject(ctx: ApiContext, name: string): boolean {
+  try {
+    ctx.names.propertyToPath(name);
+    return true;
+  } catch {
+    return false;
   }
 }
 
