@@ -1,0 +1,114 @@
+import { ProtocolError } from '../errors.ts';
+import { isSuccess } from './constants.ts';
+import { type ExchangeRequest, toExchangeRequest, withObserve } from './exchange-request.ts';
+import { checkPeer, copyPeer, toIncomingResponse } from './message-builder.ts';
+import { ClientObservation } from './observe.ts';
+import { getBlock2, getObserve } from './options.ts';
+import { randomToken, tokenKey } from './token.ts';
+import type { BlockValue, CoapMessage, IncomingResponse, ObservationHandle, OutgoingRequest, Peer, RequestOptions } from './types.ts';
+
+/** The endpoint services the client side of Observe needs. */
+export interface ObserverHost {
+  /** Runs a client exchange; `obs` marks an observe registration. */
+  startExchange(peer: Peer, req: ExchangeRequest, token: Buffer | undefined, opts: RequestOptions | undefined, obs: ClientObservation | undefined): Promise<IncomingResponse>;
+  /** True while a pending request uses the token. */
+  isTokenPending(key: string): boolean;
+  /** Fetches the blocks after `first` (Block2 M=1) and calls `done` with the whole response (RFC 7959 §2.6). */
+  fetchRemainingBlocks(obs: ClientObservation, first: CoapMessage, block: BlockValue, done: (res: IncomingResponse) => void): void;
+  warn(err: unknown): void;
+}
+
+/**
+ * The client role of RFC 7641: the observations this endpoint holds, by token. Notifications are delivered in arrival
+ * order and unfiltered; the caller judges freshness (`isNewerNotification`).
+ */
+export class ClientObservations {
+  private readonly byToken = new Map<string, ClientObservation>();
+
+  constructor(
+    private readonly host: ObserverHost,
+    private readonly maxObservations: number,
+  ) {}
+
+  get size(): number {
+    return this.byToken.size;
+  }
+
+  /** The active observation for a token from `peerKey`, if any (RFC 7252 §5.3.2: token and endpoint must match). */
+  find(key: string, peerKey: string): ClientObservation | undefined {
+    const obs = this.byToken.get(key);
+    return obs !== undefined && obs.peerKey === peerKey ? obs : undefined;
+  }
+
+  /** RFC 7641 §3.1: register with GET/FETCH + Observe=0; the exchange calls `accepted` on a 2.xx with Observe. */
+  async observe(peer: Peer, req: OutgoingRequest, onNotify: (n: IncomingResponse) => void, opts?: RequestOptions): Promise<ObservationHandle> {
+    checkPeer(peer);
+    if (typeof onNotify !== 'function') throw new ProtocolError('COAP_OPTION_INVALID', 'onNotify must be a function');
+    if (this.byToken.size >= this.maxObservations) {
+      throw new ProtocolError('COAP_OVERLOAD', `${this.byToken.size} observations held (maxObservations ${this.maxObservations})`);
+    }
+    const exReq = withObserve(toExchangeRequest(req), 0);
+    let token = req.token ?? randomToken();
+    while (req.token === undefined && (this.byToken.has(tokenKey(token)) || this.host.isTokenPending(tokenKey(token)))) token = randomToken();
+    const target = copyPeer(peer);
+    const obs = new ClientObservation(target, target.address + ':' + target.port, token, tokenKey(token), exReq, onNotify);
+    const first = await this.host.startExchange(target, exReq, token, opts, obs);
+    if (this.byToken.get(obs.tokenKey) !== obs) obs.onEnded(); // an error, or a 2.xx without Observe: no observation
+    return {
+      token,
+      first,
+      cancel: () => this.cancel(obs, opts),
+      forget: () => this.end(obs),
+    };
+  }
+
+  /** The registration was accepted: notifications for its token flow from now on. */
+  accepted(obs: ClientObservation): void {
+    if (!obs.active) return;
+    this.byToken.get(obs.tokenKey)?.onEnded(); // a re-registration on the same token replaces the old one
+    this.byToken.set(obs.tokenKey, obs);
+  }
+
+  /** RFC 7641 §3.6: active cancel — the registration request again with Observe=1 and the same token. */
+  private async cancel(obs: ClientObservation, opts: RequestOptions | undefined): Promise<IncomingResponse | undefined> {
+    if (!obs.active) return undefined;
+    this.end(obs);
+    return this.host.startExchange(obs.peer, withObserve(obs.request, 1), obs.token, opts, undefined);
+  }
+
+  /** RFC 7641 §3.6: passive cancel — forget the token; its next notification gets an RST. */
+  end(obs: ClientObservation): void {
+    if (this.byToken.get(obs.tokenKey) === obs) this.byToken.delete(obs.tokenKey);
+    obs.onEnded();
+  }
+
+  /** RFC 7641 §3.2: a notification for a known observation (already ACKed if CON). */
+  deliver(obs: ClientObservation, msg: CoapMessage): void {
+    // An error response, or a response without Observe, ends the observation; it is still delivered.
+    if (!isSuccess(msg.code) || getObserve(msg) === undefined) this.end(obs);
+    let block: BlockValue | undefined;
+    try {
+      block = getBlock2(msg);
+    } catch {
+      block = undefined;
+    }
+    if (block !== undefined && block.more && isSuccess(msg.code)) {
+      this.host.fetchRemainingBlocks(obs, msg, block, (res) => this.call(obs, res));
+      return;
+    }
+    this.call(obs, toIncomingResponse(msg, obs.peer, msg.payload, obs.token));
+  }
+
+  private call(obs: ClientObservation, res: IncomingResponse): void {
+    try {
+      obs.onNotify(res);
+    } catch (err) {
+      this.host.warn(err);
+    }
+  }
+
+  clear(): void {
+    for (const obs of this.byToken.values()) obs.onEnded();
+    this.byToken.clear();
+  }
+}
