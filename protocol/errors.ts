@@ -1,6 +1,6 @@
 /**
  * The protocol layer's one error type. `code` is stable and machine-readable; `message` names what was wrong.
- * The CoAP edge maps codes to 4.xx responses (see `coapCodeFor`).
+ * The CoAP edge (server/lwm2m/device-errors.ts, coap-responses.ts) maps codes to 4.xx responses.
  */
 export type ProtocolErrorCode =
   | 'COAP_MALFORMED' // a datagram that is not valid CoAP (RFC 7252 §3)
