@@ -91,7 +91,7 @@ describe('end to end: twins over the HTTP API with simulated devices', () => {
     expect((await status(t.api.patch('/api/devices/tw-2/twin', { tags: deep }))).status).toBe(400);
     const res = await fetch(`${t.server.httpUrl}/api/devices/tw-2/twin`, { method: 'PATCH', headers: { authorization: `Bearer ${(t.api as any).token}`, 'content-type': 'application/json' }, body: '{"tags": ' });
     expect(res.status).toBe(400);
-    expect((await res.json()).message).toBeTruthy();
+    expect(((await res.json()) as { message: string }).message).toBeTruthy();
   });
 
   it('writes a desired property that maps to a writable resource to the device; the twin records the outcome', async () => {
