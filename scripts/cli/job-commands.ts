@@ -91,7 +91,7 @@ export function registerJobCommands(program: Command, globals: () => GlobalOptio
     .option('--file <path>', 'package file pushed block-wise (push)')
     .action(async (ep, o) => {
       if (!o.uri && !o.file) throw new Error('give --uri <package URI> or --file <package file>');
-      await submitAndFollow({ type: 'firmwareUpdate', ...target(ep, o), ...(o.uri ? { packageUri: o.uri } : { packageFile: o.file }) }, o);
+      await submitAndFollow({ type: 'firmwareUpdate', ...target(ep, o), ...(o.uri ? { packageUri: o.uri } : { packageSource: o.file }) }, o);
     });
   common(job.command('patch [endpoint] <pairs...>').description('twin update: tags.x=y or desired.x=y on one device or a fleet')).action(async (ep, pairs: string[], o) => {
     const tags: string[] = [];

@@ -36,13 +36,13 @@ export async function jobRoutes(app: FastifyInstance, ctx: ApiContext): Promise<
             value: {},
             args: { type: 'string', maxLength: 1024 },
             packageUri: { type: 'string', maxLength: 255 },
-            packageFile: { type: 'string', maxLength: 4096 },
+            packageSource: { type: 'string', maxLength: 4096 },
             patch: { type: 'object' },
             attributes: { type: 'object' },
             cancel: { type: 'boolean' },
             startTime: { type: 'string', format: 'date-time' },
             maxExecutionTimeSec: { type: 'integer', minimum: 1, maximum: 7 * 86400 },
-            maxAttempts: { type: 'integer', minimum: 1, maximum: 20 },
+            attempts: { type: 'integer', minimum: 1, maximum: 20 },
           },
         },
       },
@@ -68,7 +68,10 @@ export async function jobRoutes(app: FastifyInstance, ctx: ApiContext): Promise<
         },
       },
     },
-    async (req) => jobs().list(req.query as any),
+    async (req) => {
+      const page = (await jobs().list(req.query as any)) as { jobs: unknown[]; cursor?: string };
+      return { items: page.jobs, ...(page.cursor ? { cursor: page.cursor } : {}) };
+    },
   );
 
   app.get(
