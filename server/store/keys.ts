@@ -39,6 +39,13 @@ export class RedisKeys {
   twinIndex(): string {
     return `${this.prefix}twin:index`;
   }
+  /**
+   * Sorted set, every score 0: the ids of all devices with a twin in lexicographic order (ZRANGE BYLEX), so queries
+   * and listings page in deviceId order. Kept beside `twinIndex()` in the same atomic steps.
+   */
+  twinSortedIndex(): string {
+    return `${this.prefix}twin:index:sorted`;
+  }
   /** Set: devices whose twin has `path` (a tags/desired/reported leaf) equal to `value` (JSON-encoded). */
   twinValueIndex(path: string, value: string): string {
     return `${this.prefix}twin:idx:${path}=${value}`;

@@ -1,0 +1,379 @@
+/**
+ * The twin store on Redis (ioredis v6). Layout (server/store/keys.ts):
+ * - `twin(ep)`: hash, the header (twin-record.ts `HeaderField`: version, tags JSON, desired JSON, ...) and the
+ *   desired-sync records (`sync:<property>`);
+ * - `twinReported(ep)`: hash, one field per reported leaf, `[value, timestampMs, source]` (reported-fields.ts);
+ * - `twinIndex()`: set of all device ids, plus a lexicographically sorted copy (twin-keys.ts) for paging;
+ * - `twinValueIndex('tags.<path>', JSON(value))`: set of devices per tag leaf value, kept in the same atomic step as
+ *   the tags themselves;
+ * - `twinChanges()`: pub/sub channel of `TwinChange` messages, published by the scripts in the same atomic step as
+ *   the write.
+ * Every write is one Lua script (server/twin/lua, header comments list KEYS and ARGV). Back-end patches are computed
+ * here and committed with a compare-and-set on the header's back-end counter, retried when a concurrent patch won.
+ * `get` is one MULTI. Query scans read many devices per call with load-twins-0.lua; that script, the tag index and
+ * the patch script (device keys plus index keys) assume one Redis, not Redis Cluster (see keys.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { ChainableCommander, Redis } from 'ioredis';
+import { ServerError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { RedisKeys } from '../store/keys.ts';
+import { applyTwinPatch, tagLeaves, validateTwinPatch, type TagLeaf, type TwinPatch } from './twin-patch.ts';
+import { MAX_REPORTED_BYTES } from './twin-limits.ts';
+import { prepareReportedUpdates, type ReportedUpdate } from './reported-fields.ts';
+import { assembleTwin, HeaderField, newTwinHeader, SYNC_FIELD_PREFIX } from './twin-record.ts';
+import { desiredProperty, reportedLeaf, reportedNode, tagsProperty } from './twin-property.ts';
+import { runQuery, type QueryOptions, type QueryPage, type QueryPageRequest, type QuerySource, type TwinQuery } from './twin-query.ts';
+import { RedisChangeFeed } from './redis-change-feed.ts';
+import { checkEndpoint, checkSyncStatus, deletedLeaves, initialTags, notFound, preconditionFailed } from './twin-store-checks.ts';
+import type {
+  ApplyResult,
+  DesiredSyncStatus,
+  DeviceApplyResult,
+  PatchOptions,
+  PatchResult,
+  PropertyValue,
+  TwinChange,
+  TwinChangeSection,
+  TwinSectionName,
+  TwinStore,
+} from './twin-store.ts';
+import { etagMatches, formatEtag, isoTime, type ConnectionState, type Twin, type TwinObject, type TwinSection, type TwinStatus } from './twin.ts';
+
+export interface RedisTwinStoreOptions {
+  /** The caller's connection (not closed by the store). The change-feed subscriber is a `duplicate()` of it. */
+  redis: Redis;
+  keys: RedisKeys;
+  /** Clock, ms since the epoch. @defaultValue Date.now */
+  now?: () => number;
+  /** Query batching and scan budget (twin-query.ts). */
+  query?: QueryOptions;
+  /** Attempts of a patch or delete that keeps losing to concurrent patches. @defaultValue 16 */
+  maxAttempts?: number;
+  /** Where change-feed connection problems are reported. @defaultValue none (dropped) */
+  logger?: Logger;
+}
+
+type ScriptName = 'applyReported' | 'patch' | 'ensure' | 'delete' | 'setHeader' | 'recordSync' | 'loadTwins';
+const SCRIPT_FILES: Record<ScriptName, string> = {
+  applyReported: 'apply-reported-2.lua',
+  patch: 'patch-1.lua',
+  ensure: 'ensure-3.lua',
+  delete: 'delete-4.lua',
+  setHeader: 'set-header-1.lua',
+  recordSync: 'record-sync-1.lua',
+  loadTwins: 'load-twins-0.lua',
+};
+const SCRIPTS: Record<ScriptName, string> = Object.fromEntries(
+  Object.entries(SCRIPT_FILES).map(([name, file]) => [name, readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8')]),
+) as Record<ScriptName, string>;
+
+/** Commands are registered under this prefix on the caller's client (ioredis `defineCommand`). */
+const COMMAND_PREFIX = 'lwtwin_twin_';
+
+type ScriptHost = Redis | ChainableCommander;
+
+export class RedisTwinStore implements TwinStore {
+  readonly instanceId = randomUUID();
+  private readonly now: () => number;
+  private readonly maxAttempts: number;
+  private readonly queryOptions: QueryOptions;
+  private readonly feed: RedisChangeFeed;
+  private readonly backEndWrites = new Map<string, Promise<void>>();
+
+  private readonly redis: Redis;
+  private readonly keys: RedisKeys;
+
+  constructor(options: RedisTwinStoreOptions) {
+    this.redis = options.redis;
+    this.keys = options.keys;
+    this.now = options.now ?? Date.now;
+    this.maxAttempts = options.maxAttempts ?? 16;
+    this.queryOptions = options.query ?? {};
+    this.feed = new RedisChangeFeed(this.redis, this.keys.twinChanges(), options.logger);
+    for (const [name, lua] of Object.entries(SCRIPTS)) this.redis.defineCommand(COMMAND_PREFIX + name, { lua });
+  }
+
+  async get(ep: string): Promise<Twin | undefined> {
+    const replies = await this.redis.multi().hgetall(this.keys.twin(ep)).hgetall(this.keys.twinReported(ep)).exec();
+    const [header, reported] = results<Record<string, string>>(replies, 2, ep);
+    return Object.keys(header).length === 0 ? undefined : assembleTwin(ep, header, reported);
+  }
+
+  async ensure(ep: string, init: { tags?: TwinObject } = {}): Promise<Twin> {
+    checkEndpoint(ep);
+    const now = this.now();
+    const existing = await this.get(ep);
+    if (existing) return existing;
+    const { header, tagLeaves: leaves } = newTwinHeader(now, initialTags(init.tags, now));
+    const keys = [this.keys.twin(ep), this.keys.twinIndex(), this.keys.twinSortedIndex(), ...leaves.map((l) => this.indexKey(l))];
+    const args = [ep, this.keys.twinChanges(), this.message(ep, ['created'], 1), ...Object.entries(header).flat()];
+    await this.script(this.redis, 'ensure', keys, args);
+    const twin = await this.get(ep);
+    if (!twin) throw ServerError.internal(`twin of ${ep} vanished right after it was created`);
+    return twin;
+  }
+
+  delete(ep: string): Promise<boolean> {
+    return this.serialized(ep, () => this.deleteNow(ep));
+  }
+
+  private async deleteNow(ep: string): Promise<boolean> {
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      if (attempt > 0) await backoff(attempt);
+      const [tags, bver] = await this.redis.hmget(this.keys.twin(ep), HeaderField.tags, HeaderField.backEndVersion);
+      if (tags === null || bver === null) return false;
+      const leaves = tagLeaves(JSON.parse(tags) as TwinObject);
+      const keys = [this.keys.twin(ep), this.keys.twinReported(ep), this.keys.twinIndex(), this.keys.twinSortedIndex(), ...leaves.map((l) => this.indexKey(l))];
+      const done = Number(await this.script(this.redis, 'delete', keys, [bver, ep, this.keys.twinChanges(), this.message(ep, ['deleted'], 0)]));
+      if (done === -1) return false;
+      if (done === 1) return true;
+    }
+    throw ServerError.overloaded(`twin of ${ep} is changing too fast to delete; retry`);
+  }
+
+  async patch(ep: string, patch: TwinPatch, opts: PatchOptions = {}): Promise<PatchResult> {
+    validateTwinPatch(patch);
+    return this.serialized(ep, () => this.patchNow(ep, patch, opts));
+  }
+
+  private async patchNow(ep: string, patch: TwinPatch, opts: PatchOptions): Promise<PatchResult> {
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      if (attempt > 0) await backoff(attempt);
+      const [version, created, bver, tags, desired] = await this.redis.hmget(
+        this.keys.twin(ep),
+        HeaderField.version,
+        HeaderField.created,
+        HeaderField.backEndVersion,
+        HeaderField.tags,
+        HeaderField.desired,
+      );
+      if (version === null || created === null || bver === null || tags === null || desired === null) throw notFound(ep);
+      const etag = formatEtag(Number(created), Number(version));
+      if (opts.ifMatch !== undefined && !etagMatches(opts.ifMatch, etag)) throw preconditionFailed(ep, opts.ifMatch, etag);
+
+      const now = this.now();
+      const outcome = applyTwinPatch({ tags: JSON.parse(tags) as TwinObject, desired: JSON.parse(desired) as TwinSection }, patch, now);
+      if (!outcome.tagsChanged && !outcome.desiredChanged) {
+        const twin = await this.get(ep);
+        if (!twin) throw notFound(ep);
+        return { twin, changedDesired: [] };
+      }
+      const sections: TwinChangeSection[] = [...(outcome.tagsChanged ? ['tags' as const] : []), ...(outcome.desiredChanged ? ['desired' as const] : [])];
+      const { removed, added } = outcome.tagIndex;
+      const keys = [this.keys.twin(ep), ...removed.map((l) => this.indexKey(l)), ...added.map((l) => this.indexKey(l))];
+      const args = [
+        bver,
+        opts.ifMatch !== undefined ? version : '',
+        outcome.tagsChanged ? JSON.stringify(outcome.tags) : '',
+        outcome.desiredChanged ? JSON.stringify(outcome.desired) : '',
+        String(now),
+        String(removed.length),
+        ep,
+        this.keys.twinChanges(),
+        this.messagePrefix(ep, sections),
+        ...deletedLeaves(outcome.desired, outcome.changedDesired).map((p) => SYNC_FIELD_PREFIX + p),
+      ];
+      const [status] = (await this.script(this.redis, 'patch', keys, args)) as number[];
+      if (status === -1) throw notFound(ep);
+      if (status === 1) {
+        const twin = await this.get(ep);
+        if (!twin) throw notFound(ep);
+        return { twin, changedDesired: outcome.changedDesired };
+      }
+    }
+    throw ServerError.overloaded(`twin of ${ep} is changing too fast to patch; retry`);
+  }
+
+  async applyReported(updates: readonly ReportedUpdate[]): Promise<ApplyResult> {
+    const groups = prepareReportedUpdates(updates);
+    if (groups.size === 0) return { devices: [] };
+    const pipeline = this.redis.pipeline();
+    const channel = this.keys.twinChanges();
+    const maxSize = String(MAX_REPORTED_BYTES);
+    for (const [ep, { prepared }] of groups) {
+      const args: string[] = [channel, this.messagePrefix(ep, ['reported']), maxSize, String(prepared.length)];
+      for (const u of prepared) args.push(u.field, u.valueJson, String(u.ts), u.source, String(u.size));
+      this.script(pipeline, 'applyReported', [this.keys.twin(ep), this.keys.twinReported(ep)], args);
+    }
+    const replies = await pipeline.exec();
+    if (!replies) throw ServerError.internal('applyReported: the pipeline was discarded');
+    const devices: DeviceApplyResult[] = [];
+    let i = 0;
+    for (const [ep, { rejected }] of groups) {
+      const [err, reply] = replies[i++];
+      if (err) throw ServerError.internal(`applyReported failed for ${ep}: ${err.message}`, err);
+      devices.push(parseApplyReply(ep, reply as (number | string)[], rejected));
+    }
+    return { devices };
+  }
+
+  async getProperty(ep: string, section: TwinSectionName, property: readonly string[]): Promise<PropertyValue | undefined> {
+    const twinKey = this.keys.twin(ep);
+    if (section === 'reported') {
+      if (property.length > 0) {
+        const leaf = reportedLeaf(await this.redis.hget(this.keys.twinReported(ep), property.join('.')));
+        if (leaf) return leaf;
+      }
+      return reportedNode(await this.redis.hgetall(this.keys.twinReported(ep)), property);
+    }
+    if (section === 'desired') {
+      const desired = await this.redis.hget(twinKey, HeaderField.desired);
+      return desired === null ? undefined : desiredProperty(JSON.parse(desired) as TwinSection, property);
+    }
+    const [tags, updated] = await this.redis.hmget(twinKey, HeaderField.tags, HeaderField.tagsUpdated);
+    return tags === null ? undefined : tagsProperty(JSON.parse(tags) as TwinObject, isoTime(Number(updated)), property);
+  }
+
+  async setConnection(ep: string, state: ConnectionState, lastActivityTime?: number): Promise<void> {
+    await this.setHeader(ep, ['connection'], lastActivityTime, [HeaderField.connection, state]);
+  }
+
+  async setStatus(ep: string, status: TwinStatus): Promise<void> {
+    if (status !== 'enabled' && status !== 'disabled') throw ServerError.badRequest(`status: expected enabled or disabled, got ${JSON.stringify(status)}`);
+    await this.setHeader(ep, ['status'], undefined, [HeaderField.status, status]);
+  }
+
+  async recordDesiredSync(ep: string, property: readonly string[], status: DesiredSyncStatus): Promise<boolean> {
+    const record = checkSyncStatus(property, status, this.now());
+    const args = [SYNC_FIELD_PREFIX + property.join('.'), JSON.stringify(record), String(record.desiredVersion), this.keys.twinChanges(), this.messagePrefix(ep, ['desiredSync'])];
+    const done = Number(await this.script(this.redis, 'recordSync', [this.keys.twin(ep)], args));
+    if (done === -1) throw notFound(ep);
+    return done === 1;
+  }
+
+  query(query: TwinQuery, page: QueryPageRequest): Promise<QueryPage> {
+    return runQuery(this.querySource(), query, page, this.queryOptions);
+  }
+
+  async count(): Promise<number> {
+    return this.redis.scard(this.keys.twinIndex());
+  }
+
+  async listIds(cursor: string | undefined, count: number): Promise<{ ids: string[]; cursor?: string }> {
+    if (!Number.isInteger(count) || count < 1) throw ServerError.badRequest(`count must be a positive integer, got ${String(count)}`);
+    const ids = await this.idsAfter(cursor, count);
+    return ids.length === count ? { ids, cursor: ids[ids.length - 1] } : { ids };
+  }
+
+  onChange(listener: (change: TwinChange) => void): Promise<() => void> {
+    return this.feed.listen(listener);
+  }
+
+  close(): Promise<void> {
+    return this.feed.close();
+  }
+
+  // --- internals -----------------------------------------------------------------------------------------------
+
+  /**
+   * Runs back-end writes of one device one after another within this process, so that compare-and-set retries only
+   * happen between processes.
+   */
+  private serialized<T>(ep: string, run: () => Promise<T>): Promise<T> {
+    const previous = this.backEndWrites.get(ep) ?? Promise.resolve();
+    const result = previous.then(run, run);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.backEndWrites.set(ep, settled);
+    void settled.then(() => {
+      if (this.backEndWrites.get(ep) === settled) this.backEndWrites.delete(ep);
+    });
+    return result;
+  }
+
+  private async setHeader(ep: string, sections: TwinChangeSection[], lastActivity: number | undefined, fields: string[]): Promise<void> {
+    if (lastActivity !== undefined && (!Number.isSafeInteger(lastActivity) || lastActivity < 0)) {
+      throw ServerError.badRequest(`lastActivityTime must be ms since the epoch, got ${String(lastActivity)}`);
+    }
+    const args = [this.keys.twinChanges(), this.messagePrefix(ep, sections), lastActivity === undefined ? '' : String(lastActivity), ...fields];
+    const version = Number(await this.script(this.redis, 'setHeader', [this.keys.twin(ep)], args));
+    if (version === -1) throw notFound(ep);
+  }
+
+  private script(host: ScriptHost, name: ScriptName, keys: string[], args: string[]): Promise<unknown> {
+    const command = (host as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[COMMAND_PREFIX + name];
+    return command.call(host, keys.length, ...keys, ...args);
+  }
+
+  private indexKey(leaf: TagLeaf): string {
+    return this.keys.twinValueIndex(leaf.path, leaf.value);
+  }
+
+  private messagePrefix(ep: string, sections: TwinChangeSection[]): string {
+    return `{"ep":${JSON.stringify(ep)},"origin":${JSON.stringify(this.instanceId)},"sections":${JSON.stringify(sections)},"version":`;
+  }
+
+  private message(ep: string, sections: TwinChangeSection[], version: number): string {
+    return `${this.messagePrefix(ep, sections)}${version}}`;
+  }
+
+  private async idsAfter(after: string | undefined, limit: number): Promise<string[]> {
+    return this.redis.zrangebylex(this.keys.twinSortedIndex(), after === undefined ? '-' : `(${after}`, '+', 'LIMIT', 0, limit);
+  }
+
+  private querySource(): QuerySource {
+    return {
+      idsAfter: (after, limit) => this.idsAfter(after, limit),
+      tagCandidates: async (path, values) => {
+        if (values.length === 0) return [];
+        const keys = values.map((v) => this.keys.twinValueIndex(path, v));
+        return keys.length === 1 ? this.redis.smembers(keys[0]) : this.redis.sunion(...keys);
+      },
+      load: async (ids) => {
+        const keys: string[] = [];
+        for (const id of ids) keys.push(this.keys.twin(id), this.keys.twinReported(id));
+        const rows = (await this.script(this.redis, 'loadTwins', keys, [])) as string[];
+        return ids.map((id, i) => unpackTwin(id, rows[i]));
+      },
+    };
+  }
+}
+
+/** Decodes one row of load-twins-0.lua. */
+function unpackTwin(ep: string, row: string): Twin | undefined {
+  const split = row.indexOf('\x01');
+  if (split <= 0) return undefined;
+  const header: Record<string, string> = {};
+  const h = row.slice(0, split).split('\0');
+  for (let i = 0; i < h.length; i += 2) header[h[i]] = h[i + 1];
+  const reported = new Map<string, string>();
+  if (split < row.length - 1) {
+    const r = row.slice(split + 1).split('\0');
+    for (let i = 0; i < r.length; i += 2) reported.set(r[i], r[i + 1]);
+  }
+  return assembleTwin(ep, header, reported);
+}
+
+/** A short random pause before retrying a lost compare-and-set (grows with the attempt, at most ~50 ms). */
+function backoff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * attempt)));
+}
+
+/** Unpacks `count` replies of a pipeline or MULTI starting at `offset`, turning a failed command into a ServerError. */
+function results<T>(replies: [Error | null, unknown][] | null, count: number, ep: string, offset = 0): T[] {
+  if (!replies) throw ServerError.internal(`twin store: the transaction for ${ep} was discarded`);
+  const out: T[] = [];
+  for (let i = offset; i < offset + count; i++) {
+    const [err, value] = replies[i];
+    if (err) throw ServerError.internal(`twin store: reading ${ep} failed: ${err.message}`, err);
+    out.push(value as T);
+  }
+  return out;
+}
+
+function parseApplyReply(ep: string, reply: (number | string)[], rejectedBefore: DeviceApplyResult['rejected']): DeviceApplyResult {
+  if (Number(reply[0]) === 0) return { ep, exists: false, changed: false, version: 0, changedProperties: [], rejected: rejectedBefore };
+  const changedCount = Number(reply[3]);
+  const changedProperties = reply.slice(4, 4 + changedCount).map(String);
+  const rejectedCount = Number(reply[4 + changedCount]);
+  const rejected = [...rejectedBefore];
+  for (let j = 0; j < rejectedCount; j++) {
+    const at = 5 + changedCount + j * 2;
+    rejected.push({ property: String(reply[at]), reason: String(reply[at + 1]) });
+  }
+  return { ep, exists: true, changed: Number(reply[1]) === 1, version: Number(reply[2]), changedProperties, rejected };
+}

@@ -1,0 +1,88 @@
+import { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RedisKeys } from '../../../server/store/keys.ts';
+import { RedisTwinStore } from '../../../server/twin/redis-twin-store.ts';
+import { testRedisUrl, uniquePrefix } from '../../helpers/redis.ts';
+import { T0, twinStoreContract, type TestClock } from './twin-store.contract.ts';
+
+async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+twinStoreContract('RedisTwinStore', async () => {
+  const prefix = uniquePrefix('twin');
+  const keys = new RedisKeys(prefix);
+  const clock: TestClock = { now: T0 };
+  const now = () => clock.now;
+  const a = new Redis(testRedisUrl());
+  const b = new Redis(testRedisUrl());
+  const store = new RedisTwinStore({ redis: a, keys, now, query: { scanBudget: 1000 } });
+  const other = new RedisTwinStore({ redis: b, keys, now, query: { scanBudget: 1000 } });
+  return {
+    store,
+    other,
+    clock,
+    cleanup: async () => {
+      await deletePrefix(a, prefix);
+      await store.close();
+      await other.close();
+      await Promise.all([a.quit(), b.quit()]);
+    },
+  };
+});
+
+describe('RedisTwinStore storage layout', () => {
+  const prefix = uniquePrefix('twin-layout');
+  const keys = new RedisKeys(prefix);
+  let redis: Redis;
+  let store: RedisTwinStore;
+
+  beforeEach(() => {
+    redis = new Redis(testRedisUrl());
+    store = new RedisTwinStore({ redis, keys, now: () => T0 });
+  });
+  afterEach(async () => {
+    await deletePrefix(redis, prefix);
+    await store.close();
+    await redis.quit();
+  });
+
+  it('keeps reported leaves as compact hash fields and tags in an equality index', async () => {
+    await store.ensure('dev1', { tags: { location: { plant: 'P1' } } });
+    await store.applyReported([{ ep: 'dev1', property: ['device', 'batteryLevel'], value: 55, source: 'notify', timestamp: T0 + 5 }]);
+    expect(await redis.hgetall(keys.twinReported('dev1'))).toEqual({ 'device.batteryLevel': `[55,${T0 + 5},"notify"]` });
+    expect(await redis.smembers(keys.twinValueIndex('tags.location.plant', '"P1"'))).toEqual(['dev1']);
+    expect(await redis.sismember(keys.twinIndex(), 'dev1')).toBe(1);
+    await store.patch('dev1', { tags: { location: { plant: 'P2' } } });
+    expect(await redis.exists(keys.twinValueIndex('tags.location.plant', '"P1"'))).toBe(0);
+    expect(await redis.smembers(keys.twinValueIndex('tags.location.plant', '"P2"'))).toEqual(['dev1']);
+  });
+
+  it('sends a whole applyReported batch in one round trip', async () => {
+    for (let i = 0; i < 20; i++) await store.ensure(`d${i}`);
+    const monitor = await redis.monitor();
+    const commands: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => commands.push(String(args[0]).toLowerCase()));
+    await store.applyReported(Array.from({ length: 20 }, (_, i) => ({ ep: `d${i}`, property: ['x'], value: i, source: 'notify' as const, timestamp: T0 })));
+    await new Promise((r) => setTimeout(r, 50));
+    monitor.disconnect();
+    const scripts = commands.filter((c) => c === 'evalsha' || c === 'eval');
+    expect(scripts).toHaveLength(20);
+    expect(commands.filter((c) => c !== 'evalsha' && c !== 'eval' && !['hmget', 'hget', 'hset', 'hincrby', 'hkeys', 'publish'].includes(c))).toEqual([]);
+  });
+
+  it('keeps concurrent patches from losing each other (compare-and-set)', async () => {
+    await store.ensure('dev1');
+    const other = new RedisTwinStore({ redis: redis.duplicate(), keys, now: () => T0 });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? store : other).patch('dev1', { tags: { [`k${i}`]: i } })));
+    const twin = (await store.get('dev1'))!;
+    expect(Object.keys(twin.tags)).toHaveLength(20);
+    expect(twin.version).toBe(21);
+    await other.close();
+  });
+});
