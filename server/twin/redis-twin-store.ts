@@ -3,7 +3,7 @@
  * - `twin(ep)`: hash, the header (twin-record.ts `HeaderField`: version, tags JSON, desired JSON, ...) and the
  *   desired-sync records (`sync:<property>`);
  * - `twinReported(ep)`: hash, one field per reported leaf, `[value, timestampMs, source]` (reported-fields.ts);
- * - `twinIndex()`: set of all device ids, plus a lexicographically sorted copy (twin-keys.ts) for paging;
+ * - `twinIndex()`: set of all device ids, plus a lexicographically sorted copy (`twinSortedIndex()`) for paging;
  * - `twinValueIndex('tags.<path>', JSON(value))`: set of devices per tag leaf value, kept in the same atomic step as
  *   the tags themselves;
  * - `twinChanges()`: pub/sub channel of `TwinChange` messages, published by the scripts in the same atomic step as

@@ -5,7 +5,7 @@
   KEYS[1]    twin header hash twin(ep)
   KEYS[2]    reported fields hash twinReported(ep)
   KEYS[3]    twinIndex() set
-  KEYS[4]    sorted id index (twin-keys.ts)
+  KEYS[4]    sorted id index (RedisKeys.twinSortedIndex)
   KEYS[5..]  tag index sets of the current tags (SREM)
   ARGV[1]    expected 'bver'
   ARGV[2]    endpoint

@@ -3,7 +3,7 @@
 
   KEYS[1]    twin header hash twin(ep)
   KEYS[2]    twinIndex() set
-  KEYS[3]    sorted id index (twin-keys.ts)
+  KEYS[3]    sorted id index (RedisKeys.twinSortedIndex)
   KEYS[4..]  tag index sets of the initial tags (SADD)
   ARGV[1]    endpoint
   ARGV[2]    change channel
