@@ -92,6 +92,15 @@ export class ApiClient {
   }
 }
 
+/** A value typed on the command line: JSON when it parses (`42`, `true`, `null`, `"x"`), else the text itself. */
+export function parseCliValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
 /** `a.b=c` pairs to a nested patch object; values parse as JSON when they can (`42`, `true`, `null`), else stay strings. */
 export function pairsToObject(pairs: string[]): Record<string, unknown> {
   const out: Record<string, any> = {};
@@ -99,13 +108,7 @@ export function pairsToObject(pairs: string[]): Record<string, unknown> {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new ApiError(0, `expected key=value, got ${JSON.stringify(pair)}`);
     const keys = pair.slice(0, eq).split('.');
-    const raw = pair.slice(eq + 1);
-    let value: unknown = raw;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      value = raw;
-    }
+    const value = parseCliValue(pair.slice(eq + 1));
     let node = out;
     keys.slice(0, -1).forEach((k) => (node = node[k] ??= {}));
     node[keys[keys.length - 1]] = value;

@@ -1,7 +1,7 @@
 /** `lwtwin job ...`: submit jobs, follow them with a progress bar, print the result table. */
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { pairsToObject, type ApiClient } from './api-client.ts';
+import { pairsToObject, parseCliValue, type ApiClient } from './api-client.ts';
 import { apiClient, print, type GlobalOptions } from './client-commands.ts';
 import { table } from './format.ts';
 
@@ -74,13 +74,7 @@ export function registerJobCommands(program: Command, globals: () => GlobalOptio
     await submitAndFollow({ type: 'deepRead', ...target(o.query || o.devices ? undefined : ep, o), property }, o);
   });
   common(job.command('write [endpoint] <property> <value>').description('deep write: write a property on the device (the twin follows at the next notification)')).action(async (ep, prop, value, o) => {
-    let v: unknown = value;
-    try {
-      v = JSON.parse(value);
-    } catch {
-      v = value;
-    }
-    await submitAndFollow({ type: 'deepWrite', ...target(ep, o), property: prop, value: v }, o);
+    await submitAndFollow({ type: 'deepWrite', ...target(ep, o), property: prop, value: parseCliValue(value) }, o);
   });
   common(job.command('exec [endpoint] <what> [args]').description('execute: reboot, factory-reset, or a resource path such as /3/0/4')).action(async (ep, what, args, o) => {
     const property = what === 'reboot' ? '/3/0/4' : what === 'factory-reset' ? '/3/0/5' : what;
