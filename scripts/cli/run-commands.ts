@@ -111,6 +111,8 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
       const demoObserve: Partial<LwTwinConfig> = {};
       if (flags.observePmin === undefined && flags['observe-pmin'] === undefined && !process.env.LWTWIN_OBSERVE_PMIN) demoObserve.observePmin = 5;
       if (flags.observePmax === undefined && flags['observe-pmax'] === undefined && !process.env.LWTWIN_OBSERVE_PMAX) demoObserve.observePmax = 60;
+      // Keep the terminal readable: only warnings and errors unless a log level is configured.
+      if (flags.logLevel === undefined && !process.env.LWTWIN_LOG_LEVEL) demoObserve.logLevel = 'warn';
       const { server, token, tokenFile } = await startServerFromFlags(flags, demoObserve);
       const sim = await runSimulator({ count: devices, server: { address: '127.0.0.1', port: server.coapPort }, prefix: 'sim-', seed: 1, tickMs: 5000, lifetime: 300, processes: false }, globals().json === true);
       const cli = 'npx lwtwin';
