@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { ConfigError, loadConfig, OPTIONS, type LwTwinConfig } from '../../server/config.ts';
+import { ConfigError, environment, loadConfig, OPTIONS, type LwTwinConfig } from '../../server/config.ts';
 import { startLwTwinServer, type LwTwinServerHandle } from '../../server/lwtwin-server.ts';
 import { startSimulator } from '../simulator/simulator.ts';
 import { startSimulatorProcesses } from '../simulator/processes.ts';
@@ -109,10 +109,10 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
       const devices = Number(flags.devices);
       // A demo wants to see values move: shorter observation periods unless configured otherwise.
       const demoObserve: Partial<LwTwinConfig> = {};
-      if (flags.observePmin === undefined && flags['observe-pmin'] === undefined && !process.env.LWTWIN_OBSERVE_PMIN) demoObserve.observePmin = 5;
-      if (flags.observePmax === undefined && flags['observe-pmax'] === undefined && !process.env.LWTWIN_OBSERVE_PMAX) demoObserve.observePmax = 60;
+      if (flags.observePmin === undefined && flags['observe-pmin'] === undefined && !environment().LWTWIN_OBSERVE_PMIN) demoObserve.observePmin = 5;
+      if (flags.observePmax === undefined && flags['observe-pmax'] === undefined && !environment().LWTWIN_OBSERVE_PMAX) demoObserve.observePmax = 60;
       // Keep the terminal readable: only warnings and errors unless a log level is configured.
-      if (flags.logLevel === undefined && !process.env.LWTWIN_LOG_LEVEL) demoObserve.logLevel = 'warn';
+      if (flags.logLevel === undefined && !environment().LWTWIN_LOG_LEVEL) demoObserve.logLevel = 'warn';
       const { server, token, tokenFile } = await startServerFromFlags(flags, demoObserve);
       const sim = await runSimulator({ count: devices, server: { address: '127.0.0.1', port: server.coapPort }, prefix: 'sim-', seed: 1, tickMs: 5000, lifetime: 300, processes: false }, globals().json === true);
       const cli = 'npx lwtwin';
