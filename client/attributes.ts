@@ -1,3 +1,11 @@
+import {
+  ATTRIBUTE_NUMBER_TEXT,
+  NOTIFICATION_ATTRIBUTE_NAMES,
+  PERIOD_ATTRIBUTES,
+  THRESHOLD_ATTRIBUTES,
+  type NotificationAttributeName,
+  type NotificationAttributeValues,
+} from '../protocol/lwm2m/attributes.ts';
 import type { LwM2mPath } from '../protocol/lwm2m/path.ts';
 import { ClientError } from './errors.ts';
 
@@ -5,23 +13,12 @@ import { ClientError } from './errors.ts';
  * Notification attributes (OMA TS Core 1.1 §5.1.2 / Table 5.1.2-2). Periods are in seconds.
  * `gt`, `lt` and `st` apply to numeric resources only.
  */
-export interface AttributeSet {
-  pmin?: number;
-  pmax?: number;
-  gt?: number;
-  lt?: number;
-  st?: number;
-  epmin?: number;
-  epmax?: number;
-}
+export type AttributeSet = NotificationAttributeValues;
 
-export type AttributeName = keyof AttributeSet;
+export type AttributeName = NotificationAttributeName;
 
 /** Names in the order Discover prints them. */
-export const ATTRIBUTE_NAMES: readonly AttributeName[] = ['pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax'];
-
-const PERIODS = new Set<AttributeName>(['pmin', 'pmax', 'epmin', 'epmax']);
-const THRESHOLDS = new Set<AttributeName>(['gt', 'lt', 'st']);
+export const ATTRIBUTE_NAMES: readonly AttributeName[] = NOTIFICATION_ATTRIBUTE_NAMES;
 
 /** One Write-Attributes change: a number sets, `undefined` unsets (bare name, OMA TS Core 1.1 §5.4.4). */
 export type AttributeChange = Map<AttributeName, number | undefined>;
@@ -42,7 +39,7 @@ export function parseAttributeQuery(query: readonly string[]): AttributeChange {
       continue;
     }
     const text = item.slice(eq + 1);
-    const value = PERIODS.has(name) ? parsePeriod(name, text) : parseNumber(name, text);
+    const value = PERIOD_ATTRIBUTES.has(name) ? parsePeriod(name, text) : parseNumber(name, text);
     change.set(name, value);
   }
   return change;
@@ -54,7 +51,7 @@ function parsePeriod(name: string, text: string): number {
 }
 
 function parseNumber(name: string, text: string): number {
-  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text)) throw new ClientError('BAD_REQUEST', `attribute ${name}=${text}: not a number`);
+  if (!ATTRIBUTE_NUMBER_TEXT.test(text)) throw new ClientError('BAD_REQUEST', `attribute ${name}=${text}: not a number`);
   const n = Number(text);
   if (!Number.isFinite(n)) throw new ClientError('BAD_REQUEST', `attribute ${name}=${text}: not finite`);
   if (name === 'st' && n < 0) throw new ClientError('BAD_REQUEST', `attribute st=${text}: must not be negative`);
@@ -74,7 +71,7 @@ export function applyAttributeChange(
 ): AttributeSet | undefined {
   const next: AttributeSet = { ...current };
   for (const [name, value] of change) {
-    if (THRESHOLDS.has(name) && value !== undefined) {
+    if (THRESHOLD_ATTRIBUTES.has(name) && value !== undefined) {
       if (!(path.isResource() || path.isResourceInstance())) throw new ClientError('BAD_REQUEST', `attribute ${name} is allowed on resources only, not ${path}`);
       if (!numeric) throw new ClientError('BAD_REQUEST', `attribute ${name} needs a numeric resource, ${path} is not`);
     }

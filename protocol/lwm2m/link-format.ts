@@ -1,4 +1,5 @@
 import { ProtocolError } from '../errors.ts';
+import { ATTRIBUTE_NUMBER_TEXT, NOTIFICATION_ATTRIBUTE_NAMES, type NotificationAttributeValues } from './attributes.ts';
 import { parsePathText } from './codec/path-text.ts';
 import type { LwM2mPath } from './path.ts';
 
@@ -233,16 +234,9 @@ export function parseRegistrationLinks(text: string): RegistrationLinks {
  * Attributes a Discover answer may carry (OMA TS Core 1.1 §5.4.2, §5.1.2): numbers, except `ver` which stays text
  * because a version is not a number (`1.10` is not `1.1`).
  */
-export interface DiscoverAttributes {
+export interface DiscoverAttributes extends NotificationAttributeValues {
   dim?: number;
   ver?: string;
-  pmin?: number;
-  pmax?: number;
-  gt?: number;
-  lt?: number;
-  st?: number;
-  epmin?: number;
-  epmax?: number;
 }
 
 export interface DiscoverLink {
@@ -252,8 +246,7 @@ export interface DiscoverLink {
   other: Record<string, string | true>;
 }
 
-const NUMERIC_ATTRIBUTES = ['dim', 'pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax'] as const;
-const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+const NUMERIC_ATTRIBUTES = ['dim', ...NOTIFICATION_ATTRIBUTE_NAMES] as const;
 
 /**
  * Parses a Discover answer, e.g. `</3>;ver=1.1,</3/0>,</3/0/7>;dim=2;pmin=10,</3/0/9>;gt=50.5`. Every link must
@@ -271,7 +264,7 @@ export function parseDiscoverLinks(text: string, rootPath = '/'): DiscoverLink[]
     const other: Record<string, string | true> = Object.create(null);
     for (const [name, value] of Object.entries(l.attributes)) {
       if ((NUMERIC_ATTRIBUTES as readonly string[]).includes(name)) {
-        if (value === true || !NUMBER_TEXT.test(value)) fail(`link-format: attribute ${name} of <${l.uri}> must be a number, got ${value === true ? 'no value' : JSON.stringify(value)}`);
+        if (value === true || !ATTRIBUTE_NUMBER_TEXT.test(value)) fail(`link-format: attribute ${name} of <${l.uri}> must be a number, got ${value === true ? 'no value' : JSON.stringify(value)}`);
         const n = Number(value);
         if (name === 'dim' && (!Number.isInteger(n) || n < 0)) fail(`link-format: dim of <${l.uri}> must be a non-negative integer, got ${value}`);
         attributes[name as (typeof NUMERIC_ATTRIBUTES)[number]] = n;

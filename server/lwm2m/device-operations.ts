@@ -1,5 +1,5 @@
 import type { CoapEndpoint } from '../../protocol/coap/endpoint.ts';
-import type { IncomingResponse, ObservationHandle, OutgoingRequest } from '../../protocol/coap/types.ts';
+import type { IncomingResponse, OutgoingRequest } from '../../protocol/coap/types.ts';
 import type { ModelLookup } from '../../protocol/lwm2m/model.ts';
 import type { LwM2mPath } from '../../protocol/lwm2m/path.ts';
 import { ServerError, isServerError } from '../errors.ts';
@@ -15,6 +15,17 @@ import type { DownlinkContext, DownlinkRequest } from './requests/downlink-reque
 import type { ObserveRequestLike, ObserveResult } from './requests/observe-request.ts';
 import { toPath } from './requests/request-support.ts';
 import type { NotificationEvent } from './server-events.ts';
+
+/** What one exchange works with once its turn has come (see `DeviceOperations.exchange`). */
+interface Exchange {
+  /** The built request. */
+  readonly out: OutgoingRequest;
+  /** The freshest registration of the device. */
+  readonly current: Registration;
+  readonly timeoutMs: number;
+  /** `performance.now()` when the exchange started, for the latency metric. */
+  readonly started: number;
+}
 
 /** Per-call options of every device operation. */
 export interface OperationOptions extends SubmitOptions {
@@ -67,34 +78,17 @@ export class DeviceOperations {
 
   /** Sends `request` to `endpoint` and resolves with its parsed result. */
   async send<T>(endpoint: string, request: DownlinkRequest<T>, opts: OperationOptions = {}): Promise<T> {
-    const registration = await this.registration(endpoint);
-    const ctx: DownlinkContext = { registration, model: this.opts.model };
-    const out = request.build(ctx);
-    const timeoutMs = this.timeout(opts);
-    return this.opts.presence.submit(
-      registration,
-      async () => {
-        const started = performance.now();
-        const current = this.current(registration);
-        let response: IncomingResponse;
-        try {
-          response = await this.opts.coap.request(current.peer, out, { timeoutMs });
-        } catch (err) {
-          this.observeLatency(request.operation, started, err);
-          throw transportError(endpoint, request.description, err, timeoutMs);
-        }
-        this.opts.presence.touch(endpoint);
-        try {
-          const result = request.parse(response, { registration: current, model: this.opts.model }, out);
-          this.observeLatency(request.operation, started);
-          return result;
-        } catch (err) {
-          this.observeLatency(request.operation, started, err);
-          throw err;
-        }
-      },
-      opts,
-    );
+    return this.exchange(endpoint, request, opts, async ({ out, current, timeoutMs, started }) => {
+      const response = await this.transmit(endpoint, request, started, timeoutMs, () => this.opts.coap.request(current.peer, out, { timeoutMs }));
+      try {
+        const result = request.parse(response, { registration: current, model: this.opts.model }, out);
+        this.observeLatency(request.operation, started);
+        return result;
+      } catch (err) {
+        this.observeLatency(request.operation, started, err);
+        throw err;
+      }
+    });
   }
 
   /**
@@ -102,67 +96,52 @@ export class DeviceOperations {
    * Notifications are checked for freshness (RFC 7641 §3.4), decoded and handed to `onNotification`.
    */
   async observe(endpoint: string, request: ObserveRequestLike, opts: OperationOptions = {}): Promise<ObserveOutcome> {
-    const registration = await this.registration(endpoint);
-    const ctx: DownlinkContext = { registration, model: this.opts.model };
-    const out = request.build(ctx);
-    const timeoutMs = this.timeout(opts);
-    return this.opts.presence.submit(
-      registration,
-      async () => {
-        const started = performance.now();
-        const current = this.current(registration);
-        const currentCtx: DownlinkContext = { registration: current, model: this.opts.model };
-        const held: { observation?: Observation } = {};
-        const early: IncomingResponse[] = [];
-        let handle: ObservationHandle;
-        try {
-          handle = await this.opts.coap.observe(
-            current.peer,
-            out,
-            (n) => {
-              if (held.observation) this.notification(held.observation, request, n, out, current);
-              else early.push(n);
-            },
-            { timeoutMs },
-          );
-        } catch (err) {
-          this.observeLatency(request.operation, started, err);
-          throw transportError(endpoint, request.description, err, timeoutMs);
-        }
-        this.opts.presence.touch(endpoint);
-        let result: ObserveResult;
-        try {
-          if (handle.first.code !== '2.05') throw deviceAnswerError(endpoint, request.description, handle.first);
-          result = request.parse(handle.first, currentCtx, out);
-        } catch (err) {
-          handle.forget();
-          this.observeLatency(request.operation, started, err);
-          throw err;
-        }
-        this.observeLatency(request.operation, started);
-        if (!result.observing) {
-          handle.forget();
-          return result;
-        }
-        const obs: Observation = {
-          endpoint,
-          registrationId: current.registrationId,
-          paths: request.paths,
-          composite: request.composite,
-          token: handle.token,
-          ...(out.accept === undefined ? {} : { contentFormat: out.accept }),
-          handle,
-          createdAt: Date.now(),
-          lastSeq: handle.first.observe,
-          lastReceivedAt: performance.now(),
-        };
-        held.observation = obs;
-        this.opts.observations.add(obs);
-        for (const n of early) this.notification(obs, request, n, out, current);
-        return { ...result, observation: obs };
-      },
-      opts,
-    );
+    return this.exchange(endpoint, request, opts, async ({ out, current, timeoutMs, started }) => {
+      const currentCtx: DownlinkContext = { registration: current, model: this.opts.model };
+      const held: { observation?: Observation } = {};
+      const early: IncomingResponse[] = [];
+      const handle = await this.transmit(endpoint, request, started, timeoutMs, () =>
+        this.opts.coap.observe(
+          current.peer,
+          out,
+          (n) => {
+            if (held.observation) this.notification(held.observation, request, n, out, current);
+            else early.push(n);
+          },
+          { timeoutMs },
+        ),
+      );
+      let result: ObserveResult;
+      try {
+        if (handle.first.code !== '2.05') throw deviceAnswerError(endpoint, request.description, handle.first);
+        result = request.parse(handle.first, currentCtx, out);
+      } catch (err) {
+        handle.forget();
+        this.observeLatency(request.operation, started, err);
+        throw err;
+      }
+      this.observeLatency(request.operation, started);
+      if (!result.observing) {
+        handle.forget();
+        return result;
+      }
+      const obs: Observation = {
+        endpoint,
+        registrationId: current.registrationId,
+        paths: request.paths,
+        composite: request.composite,
+        token: handle.token,
+        ...(out.accept === undefined ? {} : { contentFormat: out.accept }),
+        handle,
+        createdAt: Date.now(),
+        lastSeq: handle.first.observe,
+        lastReceivedAt: performance.now(),
+      };
+      held.observation = obs;
+      this.opts.observations.add(obs);
+      for (const n of early) this.notification(obs, request, n, out, current);
+      return { ...result, observation: obs };
+    });
   }
 
   /**
@@ -236,6 +215,40 @@ export class DeviceOperations {
     }
     metrics?.notifications.inc({ outcome: 'accepted' });
     this.opts.onNotification({ endpoint: obs.endpoint, registration, paths: obs.paths, leaves, observeSeq: n.observe, receivedAt: Date.now() });
+  }
+
+  /**
+   * The frame of one exchange with a device: resolves the registration, builds the request (refusing bad input
+   * before anything is queued), then, under the queue-mode rules, runs `run` with the freshest registration.
+   */
+  private async exchange<R>(endpoint: string, request: DownlinkRequest<unknown>, opts: OperationOptions, run: (exchange: Exchange) => Promise<R>): Promise<R> {
+    const registration = await this.registration(endpoint);
+    const out = request.build({ registration, model: this.opts.model });
+    const timeoutMs = this.timeout(opts);
+    return this.opts.presence.submit(
+      registration,
+      async () => {
+        const started = performance.now();
+        return run({ out, current: this.current(registration), timeoutMs, started });
+      },
+      opts,
+    );
+  }
+
+  /**
+   * Runs `send`, the CoAP exchange itself: a failure is counted in the latency metric and becomes a transport error
+   * (TIMEOUT, OVERLOADED, ...); an answer shows the device is awake.
+   */
+  private async transmit<S>(endpoint: string, request: DownlinkRequest<unknown>, started: number, timeoutMs: number, send: () => Promise<S>): Promise<S> {
+    let answer: S;
+    try {
+      answer = await send();
+    } catch (err) {
+      this.observeLatency(request.operation, started, err);
+      throw transportError(endpoint, request.description, err, timeoutMs);
+    }
+    this.opts.presence.touch(endpoint);
+    return answer;
   }
 
   /** The freshest registration known for the device of `reg` (a queued request may run after an Update moved it). */

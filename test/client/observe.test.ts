@@ -1,34 +1,22 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LwM2mClient } from '../../client/lwm2m-client.ts';
 import { SimpleInstance } from '../../client/simple-instance.ts';
 import { CoapType, type IncomingResponse } from '../../protocol/coap/types.ts';
 import { decodeLeaves, decodeNode, encodePathList } from '../../protocol/lwm2m/codec/codec.ts';
 import { ContentFormat } from '../../protocol/lwm2m/content-format.ts';
-import type { ModelLookup } from '../../protocol/lwm2m/model.ts';
 import { LwM2mPath } from '../../protocol/lwm2m/path.ts';
-import { ObjectRegistry } from '../../objects/object-registry.ts';
+import { clientTestBed } from './helpers/client-test-bed.ts';
 import { fixtureClient } from './helpers/fixture-device.ts';
-import { segs, TestServer } from './helpers/test-server.ts';
+import { segs } from './helpers/test-server.ts';
 import { sleep, until } from './helpers/wait.ts';
 
-let server: TestServer;
-let model: ModelLookup;
-const clients: LwM2mClient[] = [];
+const bed = clientTestBed<LwM2mClient>();
 let n = 0;
-
-beforeAll(async () => {
-  server = await TestServer.start();
-  model = await ObjectRegistry.loadDefault();
-});
-afterAll(() => server.close());
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.stop()));
-});
 
 async function device(extra: Parameters<typeof fixtureClient>[4] = {}): Promise<{ c: LwM2mClient; ep: string; temp: SimpleInstance }> {
   const ep = `obs-${n++}`;
-  const c = fixtureClient(ep, server.address, model, [], extra);
-  clients.push(c);
+  const c = fixtureClient(ep, bed.server.address, bed.model, [], extra);
+  bed.devices.push(c);
   await c.start();
   return { c, ep, temp: c.instance(3303, 0) as SimpleInstance };
 }
@@ -40,14 +28,14 @@ function valueOf(res: IncomingResponse): number {
 }
 
 async function observeText(ep: string, path: string, got: IncomingResponse[]) {
-  const handle = await server.observe(ep, { method: 'GET', uriPath: segs(path), accept: ContentFormat.TEXT }, (r) => got.push(r));
+  const handle = await bed.server.observe(ep, { method: 'GET', uriPath: segs(path), accept: ContentFormat.TEXT }, (r) => got.push(r));
   expect(handle.first.code).toBe('2.05');
   expect(handle.first.observe).toBeTypeOf('number');
   return handle;
 }
 
 async function attrs(ep: string, path: string, ...query: string[]): Promise<void> {
-  const res = await server.request(ep, { method: 'PUT', uriPath: segs(path), uriQuery: query });
+  const res = await bed.server.request(ep, { method: 'PUT', uriPath: segs(path), uriQuery: query });
   expect(res.code).toBe('2.04');
 }
 
@@ -143,7 +131,7 @@ describe('thresholds (gt / lt / st)', () => {
     temp.set(5700, 40);
     await until(() => got.length === 1, 'an immediate notification (resource pmin=0 wins)', 1000);
     const inst: IncomingResponse[] = [];
-    await server.observe(ep, { method: 'GET', uriPath: segs('/3303/0'), accept: ContentFormat.SENML_JSON }, (r) => inst.push(r));
+    await bed.server.observe(ep, { method: 'GET', uriPath: segs('/3303/0'), accept: ContentFormat.SENML_JSON }, (r) => inst.push(r));
     temp.set(5700, 41);
     await sleep(500);
     expect(inst).toHaveLength(0); // the instance observation uses pmin=3
@@ -209,10 +197,10 @@ describe('cancellation', () => {
     const { ep, c } = await device();
     await observeText(ep, TEMP, []);
     expect(c.observationCount).toBe(1);
-    const before = server.events.length;
-    server.forget(ep);
+    const before = bed.server.events.length;
+    bed.server.forget(ep);
     c.triggerUpdate();
-    await server.waitFor((e) => e.ep === ep && e.kind === 'register', 3000, before);
+    await bed.server.waitFor((e) => e.ep === ep && e.kind === 'register', 3000, before);
     expect(c.observationCount).toBe(0);
   });
 });
@@ -222,21 +210,21 @@ describe('Observe-Composite', () => {
     const { ep, temp } = await device();
     const got: IncomingResponse[] = [];
     const payload = encodePathList(ContentFormat.SENML_JSON, [LwM2mPath.parse(TEMP), LwM2mPath.parse('/3/0/9')]);
-    const h = await server.observe(ep, { method: 'FETCH', uriPath: [], contentFormat: ContentFormat.SENML_JSON, accept: ContentFormat.SENML_JSON, payload }, (r) => got.push(r));
+    const h = await bed.server.observe(ep, { method: 'FETCH', uriPath: [], contentFormat: ContentFormat.SENML_JSON, accept: ContentFormat.SENML_JSON, payload }, (r) => got.push(r));
     expect(h.first.code).toBe('2.05');
     temp.set(5700, 33.5);
     await until(() => got.length === 1, 'a composite notification', 2000);
-    const leaves = decodeLeaves(ContentFormat.SENML_JSON, got[0].payload, model);
+    const leaves = decodeLeaves(ContentFormat.SENML_JSON, got[0].payload, bed.model);
     expect(new Map(leaves.map((l) => [l.path.toString(), l.value]))).toEqual(new Map<string, unknown>([[TEMP, 33.5], ['/3/0/9', 87]]));
   });
 
   it('notifies an instance observation with the whole instance', async () => {
     const { ep, temp } = await device();
     const got: IncomingResponse[] = [];
-    await server.observe(ep, { method: 'GET', uriPath: segs('/3303/0'), accept: ContentFormat.TLV }, (r) => got.push(r));
+    await bed.server.observe(ep, { method: 'GET', uriPath: segs('/3303/0'), accept: ContentFormat.TLV }, (r) => got.push(r));
     temp.set(5701, 'K');
     await until(() => got.length === 1, 'an instance notification', 2000);
-    const node = decodeNode(ContentFormat.TLV, got[0].payload, LwM2mPath.parse('/3303/0'), model);
+    const node = decodeNode(ContentFormat.TLV, got[0].payload, LwM2mPath.parse('/3303/0'), bed.model);
     expect(node.kind === 'objectInstance' && node.resources.get(5701)).toEqual({ kind: 'resource', id: 5701, value: 'K' });
   });
 });
@@ -245,11 +233,11 @@ describe('Send', () => {
   it('POSTs the current values to /dp as SenML CBOR', async () => {
     const { c, temp } = await device();
     temp.set(5700, 18.25);
-    const before = server.sent.length;
+    const before = bed.server.sent.length;
     expect(await c.send(['/3/0/9', '/3303/0'])).toBe('2.04');
-    const req = server.sent[before];
+    const req = bed.server.sent[before];
     expect(req.contentFormat).toBe(ContentFormat.SENML_CBOR);
-    const values = new Map(decodeLeaves(ContentFormat.SENML_CBOR, req.payload, model).map((l) => [l.path.toString(), l.value]));
+    const values = new Map(decodeLeaves(ContentFormat.SENML_CBOR, req.payload, bed.model).map((l) => [l.path.toString(), l.value]));
     expect(values.get('/3/0/9')).toBe(87);
     expect(values.get('/3303/0/5700')).toBe(18.25);
     expect(values.get('/3303/0/5701')).toBe('Cel');
@@ -258,7 +246,7 @@ describe('Send', () => {
   it('is refused before registration and for a 1.0 client', async () => {
     const { c } = await device({ version: '1.0' });
     await expect(c.send(['/3/0/9'])).rejects.toThrow(/1\.1/);
-    const idle = fixtureClient('never-started', server.address, model);
+    const idle = fixtureClient('never-started', bed.server.address, bed.model);
     await expect(idle.send(['/3/0/9'])).rejects.toMatchObject({ code: 'NOT_REGISTERED' });
   });
 });

@@ -1,44 +1,32 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isProtocolError } from '../../protocol/errors.ts';
 import { ContentFormat } from '../../protocol/lwm2m/content-format.ts';
-import type { ModelLookup } from '../../protocol/lwm2m/model.ts';
 import type { IncomingResponse } from '../../protocol/coap/types.ts';
-import { ObjectRegistry } from '../../objects/object-registry.ts';
 import { SimulatedDevice, type SimulatedDeviceOptions } from '../../scripts/simulator/simulated-device.ts';
 import { FirmwareResult, FirmwareState } from '../../scripts/simulator/objects/firmware-object.ts';
 import { BEARERS } from '../../scripts/simulator/objects/connectivity-object.ts';
-import { segs, TestServer } from './helpers/test-server.ts';
+import { clientTestBed } from './helpers/client-test-bed.ts';
+import { segs } from './helpers/test-server.ts';
 import { sleep, until } from './helpers/wait.ts';
 
-let server: TestServer;
-let model: ModelLookup;
-const running: SimulatedDevice[] = [];
+const bed = clientTestBed<SimulatedDevice>();
 let n = 0;
-
-beforeAll(async () => {
-  server = await TestServer.start();
-  model = await ObjectRegistry.loadDefault();
-});
-afterAll(() => server.close());
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((d) => d.stop()));
-});
 
 async function start(extra: Partial<SimulatedDeviceOptions> = {}): Promise<{ d: SimulatedDevice; ep: string }> {
   const ep = `simdev-${n++}`;
-  const d = new SimulatedDevice({ name: ep, seed: 42 + n, server: server.address, model, ...extra });
-  running.push(d);
+  const d = new SimulatedDevice({ name: ep, seed: 42 + n, server: bed.server.address, model: bed.model, ...extra });
+  bed.devices.push(d);
   await d.start();
   return { d, ep };
 }
 
 const text = async (ep: string, path: string): Promise<string> => {
-  const res = await server.read(ep, path, ContentFormat.TEXT);
+  const res = await bed.server.read(ep, path, ContentFormat.TEXT);
   expect(res.code, path).toBe('2.05');
   return res.payload.toString();
 };
-const exec = (ep: string, path: string, args?: string) => server.request(ep, { method: 'POST', uriPath: segs(path), ...(args ? { payload: Buffer.from(args) } : {}) });
-const writeText = (ep: string, path: string, value: string) => server.request(ep, { method: 'PUT', uriPath: segs(path), contentFormat: ContentFormat.TEXT, payload: Buffer.from(value) });
+const exec = (ep: string, path: string, args?: string) => bed.server.request(ep, { method: 'POST', uriPath: segs(path), ...(args ? { payload: Buffer.from(args) } : {}) });
+const writeText = (ep: string, path: string, value: string) => bed.server.request(ep, { method: 'PUT', uriPath: segs(path), contentFormat: ContentFormat.TEXT, payload: Buffer.from(value) });
 
 function snapshot(d: SimulatedDevice): unknown[] {
   const r = (o: number, i: number, rid: number) => d.client.instance(o, i)!.read(rid);
@@ -47,9 +35,9 @@ function snapshot(d: SimulatedDevice): unknown[] {
 
 describe('deterministic values', () => {
   it('two devices with the same seed produce identical identities and value sequences', () => {
-    const a = new SimulatedDevice({ name: 'a', seed: 7, server: { address: '127.0.0.1', port: 1 }, model });
-    const b = new SimulatedDevice({ name: 'b', seed: 7, server: { address: '127.0.0.1', port: 1 }, model });
-    const c = new SimulatedDevice({ name: 'c', seed: 8, server: { address: '127.0.0.1', port: 1 }, model });
+    const a = new SimulatedDevice({ name: 'a', seed: 7, server: { address: '127.0.0.1', port: 1 }, model: bed.model });
+    const b = new SimulatedDevice({ name: 'b', seed: 7, server: { address: '127.0.0.1', port: 1 }, model: bed.model });
+    const c = new SimulatedDevice({ name: 'c', seed: 8, server: { address: '127.0.0.1', port: 1 }, model: bed.model });
     expect([a.device.serial, a.device.model, a.connectivity.bearer]).toEqual([b.device.serial, b.device.model, b.connectivity.bearer]);
     expect(a.device.serial).not.toBe(c.device.serial);
     expect(BEARERS).toContain(a.connectivity.bearer);
@@ -69,7 +57,7 @@ describe('deterministic values', () => {
   });
 
   it('drains the battery about 1 % per step and recharges from 5 %', () => {
-    const d = new SimulatedDevice({ name: 'bat', seed: 3, server: { address: '127.0.0.1', port: 1 }, model });
+    const d = new SimulatedDevice({ name: 'bat', seed: 3, server: { address: '127.0.0.1', port: 1 }, model: bed.model });
     const levels: number[] = [d.device.batteryLevel];
     for (let i = 0; i < 300; i++) {
       d.step();
@@ -85,7 +73,7 @@ describe('deterministic values', () => {
   });
 
   it('keeps location and temperature near their seeded base while they wander', () => {
-    const d = new SimulatedDevice({ name: 'walk', seed: 11, server: { address: '127.0.0.1', port: 1 }, model });
+    const d = new SimulatedDevice({ name: 'walk', seed: 11, server: { address: '127.0.0.1', port: 1 }, model: bed.model });
     const [lat0, lon0] = d.location.position;
     const t0 = d.temperatures[0].sensorValue;
     const positions = new Set<string>();
@@ -119,14 +107,14 @@ describe('device object', () => {
 
   it('goes silent on reboot (/3/0/4) and registers again after the delay', async () => {
     const { d, ep } = await start({ rebootDelayMs: 400, requestTimeoutMs: 2000 });
-    const before = server.events.length;
+    const before = bed.server.events.length;
     const t0 = Date.now();
     expect((await exec(ep, '/3/0/4')).code).toBe('2.04');
     await sleep(50);
     expect(d.client.state).toBe('rebooting');
-    const silent = await server.read(ep, '/3/0/9', ContentFormat.TEXT).catch((e: unknown) => e);
+    const silent = await bed.server.read(ep, '/3/0/9', ContentFormat.TEXT).catch((e: unknown) => e);
     expect(isProtocolError(silent, 'COAP_TIMEOUT')).toBe(true);
-    const reg = await server.waitFor((e) => e.ep === ep && e.kind === 'register', 5000, before);
+    const reg = await bed.server.waitFor((e) => e.ep === ep && e.kind === 'register', 5000, before);
     expect(reg.at - t0).toBeGreaterThanOrEqual(380);
     await until(() => d.client.state === 'registered', 'registered after reboot');
     expect(await text(ep, '/3/0/0')).toBe('lwtwin');
@@ -137,7 +125,7 @@ describe('firmware update (object 5)', () => {
   it('pull: URI → Downloading → Downloaded → Update → Idle with result 1 and the new version', async () => {
     const { d, ep } = await start({ downloadSteps: 2, updateSteps: 2 });
     expect(await text(ep, '/5/0/9')).toBe('2');
-    expect((await server.read(ep, '/5/0/0')).code).toBe('4.05'); // Package is write-only
+    expect((await bed.server.read(ep, '/5/0/0')).code).toBe('4.05'); // Package is write-only
     expect((await writeText(ep, '/5/0/1', 'coap://fw.example/lwtwin-2.1.0.bin')).code).toBe('2.04');
     expect(await text(ep, '/5/0/3')).toBe(String(FirmwareState.DOWNLOADING));
     expect((await exec(ep, '/5/0/2')).code).toBe('4.05'); // not downloaded yet
@@ -160,7 +148,7 @@ describe('firmware update (object 5)', () => {
     const { d, ep } = await start({ updateSteps: 1 });
     const pkg = Buffer.alloc(5000, 0x5a);
     pkg.write('LWTWIN-FW version=3.0.0\n', 0, 'latin1');
-    const res = await server.request(ep, { method: 'PUT', uriPath: segs('/5/0/0'), contentFormat: ContentFormat.OPAQUE, payload: pkg }, 5000);
+    const res = await bed.server.request(ep, { method: 'PUT', uriPath: segs('/5/0/0'), contentFormat: ContentFormat.OPAQUE, payload: pkg }, 5000);
     expect(res.code).toBe('2.04');
     expect(await text(ep, '/5/0/3')).toBe(String(FirmwareState.DOWNLOADED));
     expect(await text(ep, '/5/0/7')).toBe('3.0.0');
@@ -197,7 +185,7 @@ describe('firmware update (object 5)', () => {
   it('notifies state changes to an observer of /5/0/3', async () => {
     const { d, ep } = await start({ downloadSteps: 1, updateSteps: 1 });
     const got: IncomingResponse[] = [];
-    await server.observe(ep, { method: 'GET', uriPath: segs('/5/0/3'), accept: ContentFormat.TEXT }, (r) => got.push(r));
+    await bed.server.observe(ep, { method: 'GET', uriPath: segs('/5/0/3'), accept: ContentFormat.TEXT }, (r) => got.push(r));
     await writeText(ep, '/5/0/1', 'coap://fw.example/fw-1.0.1.bin');
     await until(() => got.length === 1, 'Downloading notification', 2000);
     d.step();
@@ -214,28 +202,28 @@ describe('queue mode', () => {
   it('sleeps after awakeMs without traffic, drops requests, and wakes with an Update before flushing notifications', async () => {
     const { d, ep } = await start({ queueMode: true, awakeMs: 300 });
     const got: IncomingResponse[] = [];
-    await server.observe(ep, { method: 'GET', uriPath: segs('/3303/0/5700'), accept: ContentFormat.TEXT }, (r) => got.push(r));
+    await bed.server.observe(ep, { method: 'GET', uriPath: segs('/3303/0/5700'), accept: ContentFormat.TEXT }, (r) => got.push(r));
     await until(() => d.client.sleeping, 'the device to fall asleep', 2000);
-    const dropped = await server.request(ep, { method: 'GET', uriPath: segs('/3/0/0') }, 600).catch((e: unknown) => e);
+    const dropped = await bed.server.request(ep, { method: 'GET', uriPath: segs('/3/0/0') }, 600).catch((e: unknown) => e);
     expect(isProtocolError(dropped, 'COAP_TIMEOUT')).toBe(true);
     d.step(); // the temperature changes while asleep
     await sleep(100);
     expect(got).toHaveLength(0);
-    const before = server.events.length;
+    const before = bed.server.events.length;
     const wakeAt = Date.now();
     await d.client.wake();
-    const upd = await server.waitFor((e) => e.ep === ep && e.kind === 'update', 2000, before);
+    const upd = await bed.server.waitFor((e) => e.ep === ep && e.kind === 'update', 2000, before);
     expect(upd.at).toBeGreaterThanOrEqual(wakeAt);
     await until(() => got.length === 1, 'the notification held while asleep', 2000);
     expect(Number(got[0].payload.toString())).toBe(d.temperatures[0].sensorValue);
-    expect((await server.read(ep, '/3/0/0', ContentFormat.TEXT)).payload.toString()).toBe('lwtwin');
+    expect((await bed.server.read(ep, '/3/0/0', ContentFormat.TEXT)).payload.toString()).toBe('lwtwin');
   });
 
   it('wakes on its own schedule', async () => {
     const { d, ep } = await start({ queueMode: true, awakeMs: 200, wakeIntervalMs: 300 });
-    const before = server.events.length;
+    const before = bed.server.events.length;
     await until(() => d.client.sleeping, 'the device to fall asleep', 2000);
-    const upd = await server.waitFor((e) => e.ep === ep && e.kind === 'update', 3000, before);
+    const upd = await bed.server.waitFor((e) => e.ep === ep && e.kind === 'update', 3000, before);
     expect(upd.kind).toBe('update');
   });
 });

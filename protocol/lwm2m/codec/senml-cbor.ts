@@ -1,13 +1,10 @@
-import type { ModelLookup } from '../model.ts';
-import type { LwM2mLeaf, LwM2mNode } from '../node.ts';
-import { leavesToNode, nodeToLeaves } from '../node-util.ts';
 import type { LwM2mPath } from '../path.ts';
 import { wireToCborItem } from './cbor.ts';
 import { decodeFail } from './codec-error.ts';
 import { readCbor, type CborValue } from './cbor-reader.ts';
 import { cborInteger, writeCbor } from './cbor-writer.ts';
-import { leavesToSenml, senmlToLeaves, senmlToPaths, type SenmlOutRecord, type SenmlRecord } from './senml.ts';
-import type { LwM2mCodec, LwM2mTimedLeaf } from './types.ts';
+import { senmlCodecOperations, senmlToPaths, type SenmlOutRecord, type SenmlRecord } from './senml.ts';
+import type { LwM2mCodec } from './types.ts';
 
 /**
  * SenML CBOR, `application/senml+cbor` (CF 112), RFC 8428 §6 as profiled by OMA TS Core 1.1 §7.4.5: a CBOR array
@@ -39,6 +36,11 @@ function num(i: number, label: string, v: CborValue): number {
   return bad(i, label, v, 'a number');
 }
 
+function text(i: number, label: string, v: CborValue, expected = 'a text string'): string {
+  if (typeof v === 'string') return v;
+  return bad(i, label, v, expected);
+}
+
 /** Decodes the pack and checks the type of every label LwM2M uses. */
 export function readSenmlCbor(payload: Buffer): SenmlRecord[] {
   if (payload.length === 0) return [];
@@ -52,12 +54,10 @@ export function readSenmlCbor(payload: Buffer): SenmlRecord[] {
     for (const [k, v] of raw) {
       switch (k) {
         case SenmlCborLabel.bn:
-          if (typeof v !== 'string') bad(i, 'bn (-2)', v, 'a text string');
-          r.bn = v as string;
+          r.bn = text(i, 'bn (-2)', v);
           break;
         case SenmlCborLabel.n:
-          if (typeof v !== 'string') bad(i, 'n (0)', v, 'a text string');
-          r.n = v as string;
+          r.n = text(i, 'n (0)', v);
           break;
         case SenmlCborLabel.bt:
           r.bt = num(i, 'bt (-3)', v);
@@ -73,8 +73,7 @@ export function readSenmlCbor(payload: Buffer): SenmlRecord[] {
           r.v = v as number | bigint;
           break;
         case SenmlCborLabel.vs:
-          if (typeof v !== 'string') bad(i, 'vs (3)', v, 'a text string');
-          r.vs = v as string;
+          r.vs = text(i, 'vs (3)', v);
           break;
         case SenmlCborLabel.vb:
           if (typeof v !== 'boolean') bad(i, 'vb (4)', v, 'a boolean');
@@ -85,8 +84,7 @@ export function readSenmlCbor(payload: Buffer): SenmlRecord[] {
           r.vd = v as Buffer;
           break;
         case 'vlo':
-          if (typeof v !== 'string') bad(i, 'vlo', v, 'a text string "O:I"');
-          r.vlo = v as string;
+          r.vlo = text(i, 'vlo', v, 'a text string "O:I"');
           break;
         default:
           // RFC 8428 §4.4: labels ending in "_" must be understood; others are ignored.
@@ -128,22 +126,6 @@ export function writeSenmlCbor(records: readonly SenmlOutRecord[]): Buffer {
   return writeCbor(pack);
 }
 
-function decodeLeaves(payload: Buffer, model: ModelLookup, basePath?: LwM2mPath): LwM2mTimedLeaf[] {
-  return senmlToLeaves(readSenmlCbor(payload), model, basePath, FORMAT);
-}
-
-function encodeLeaves(leaves: readonly LwM2mLeaf[], model: ModelLookup): Buffer {
-  return writeSenmlCbor(leavesToSenml(leaves, model, undefined, FORMAT));
-}
-
-function decode(payload: Buffer, path: LwM2mPath, model: ModelLookup): LwM2mNode {
-  return leavesToNode(decodeLeaves(payload, model, path), path, model);
-}
-
-function encode(node: LwM2mNode, path: LwM2mPath, model: ModelLookup): Buffer {
-  return writeSenmlCbor(leavesToSenml(nodeToLeaves(node, path), model, path, FORMAT));
-}
-
 /** Read-Composite / Observe-Composite request body: `[{0: "/3/0/9"}, {0: "/6/0"}]`. */
 export function encodeSenmlCborPaths(paths: readonly LwM2mPath[]): Buffer {
   return writeCbor(paths.map((p) => new Map([[SenmlCborLabel.n, p.toString()]])));
@@ -157,8 +139,5 @@ export const senmlCborCodec: LwM2mCodec = {
   contentFormat: 112,
   name: 'application/senml+cbor',
   composite: true,
-  encode,
-  decode,
-  encodeLeaves,
-  decodeLeaves,
+  ...senmlCodecOperations({ format: FORMAT, read: readSenmlCbor, write: writeSenmlCbor }),
 };

@@ -1,12 +1,9 @@
-import type { ModelLookup } from '../model.ts';
-import type { LwM2mLeaf, LwM2mNode } from '../node.ts';
-import { leavesToNode, nodeToLeaves } from '../node-util.ts';
 import type { LwM2mPath } from '../path.ts';
 import { decodeBase64, encodeBase64Url } from './base64.ts';
 import { decodeFail, encodeFail } from './codec-error.ts';
 import { parseJson, type JsonValue } from './json-reader.ts';
-import { leavesToSenml, senmlToLeaves, senmlToPaths, type SenmlOutRecord, type SenmlRecord } from './senml.ts';
-import type { LwM2mCodec, LwM2mTimedLeaf } from './types.ts';
+import { senmlCodecOperations, senmlToPaths, type SenmlOutRecord, type SenmlRecord } from './senml.ts';
+import type { LwM2mCodec } from './types.ts';
 import { decodeUtf8 } from './utf8.ts';
 
 /**
@@ -119,22 +116,6 @@ export function writeSenmlJson(records: readonly SenmlOutRecord[]): Buffer {
   return Buffer.from('[' + parts.join(',') + ']', 'utf8');
 }
 
-function decodeLeaves(payload: Buffer, model: ModelLookup, basePath?: LwM2mPath): LwM2mTimedLeaf[] {
-  return senmlToLeaves(readSenmlJson(payload), model, basePath, FORMAT);
-}
-
-function encodeLeaves(leaves: readonly LwM2mLeaf[], model: ModelLookup): Buffer {
-  return writeSenmlJson(leavesToSenml(leaves, model, undefined, FORMAT));
-}
-
-function decode(payload: Buffer, path: LwM2mPath, model: ModelLookup): LwM2mNode {
-  return leavesToNode(decodeLeaves(payload, model, path), path, model);
-}
-
-function encode(node: LwM2mNode, path: LwM2mPath, model: ModelLookup): Buffer {
-  return writeSenmlJson(leavesToSenml(nodeToLeaves(node, path), model, path, FORMAT));
-}
-
 /** Read-Composite / Observe-Composite request body: `[{"n":"/3/0/9"},{"n":"/6/0"}]`. */
 export function encodeSenmlJsonPaths(paths: readonly LwM2mPath[]): Buffer {
   return Buffer.from('[' + paths.map((p) => `{"n":${JSON.stringify(p.toString())}}`).join(',') + ']', 'utf8');
@@ -148,8 +129,5 @@ export const senmlJsonCodec: LwM2mCodec = {
   contentFormat: 110,
   name: 'application/senml+json',
   composite: true,
-  encode,
-  decode,
-  encodeLeaves,
-  decodeLeaves,
+  ...senmlCodecOperations({ format: FORMAT, read: readSenmlJson, write: writeSenmlJson }),
 };

@@ -1,9 +1,10 @@
 import type { ModelLookup } from '../model.ts';
 import type { LwM2mLeaf } from '../node.ts';
+import { leavesToNode, nodeToLeaves } from '../node-util.ts';
 import type { LwM2mPath } from '../path.ts';
 import { decodeFail, encodeFail } from './codec-error.ts';
 import { parsePathText, relativeName } from './path-text.ts';
-import type { LwM2mTimedLeaf } from './types.ts';
+import type { LwM2mCodec, LwM2mTimedLeaf } from './types.ts';
 import { booleanToValue, bytesToValue, numberToValue, objlnkToValue, stringToValue, toWireValue } from './values.ts';
 
 /**
@@ -152,4 +153,27 @@ export function leavesToSenml(leaves: readonly LwM2mLeaf[], model: ModelLookup, 
     out.push(rec);
   }
   return out;
+}
+
+/** How one SenML representation reads and writes a pack of records; all else is shared. */
+export interface SenmlRepresentation {
+  /** The name used in error messages, e.g. `SenML JSON`. */
+  readonly format: string;
+  read(payload: Buffer): SenmlRecord[];
+  write(records: readonly SenmlOutRecord[]): Buffer;
+}
+
+/**
+ * The node and leaf operations of a SenML codec (OMA TS Core 1.1 §7.4.4, §7.4.5) over one representation: decoding
+ * resolves the records into leaves (inside the request path for `decode`), encoding names them relative to the
+ * request path for `encode` and by full path for `encodeLeaves`.
+ */
+export function senmlCodecOperations(rep: SenmlRepresentation): Required<Pick<LwM2mCodec, 'encode' | 'decode' | 'encodeLeaves' | 'decodeLeaves'>> {
+  const decodeLeaves = (payload: Buffer, model: ModelLookup, basePath?: LwM2mPath): LwM2mTimedLeaf[] => senmlToLeaves(rep.read(payload), model, basePath, rep.format);
+  return {
+    encode: (node, path, model) => rep.write(leavesToSenml(nodeToLeaves(node, path), model, path, rep.format)),
+    decode: (payload, path, model) => leavesToNode(decodeLeaves(payload, model, path), path, model),
+    encodeLeaves: (leaves, model) => rep.write(leavesToSenml(leaves, model, undefined, rep.format)),
+    decodeLeaves,
+  };
 }

@@ -1,29 +1,21 @@
 import type { IncomingResponse, OutgoingRequest } from '../../../protocol/coap/types.ts';
+import {
+  NOTIFICATION_ATTRIBUTE_NAMES,
+  PERIOD_ATTRIBUTES,
+  THRESHOLD_ATTRIBUTES,
+  type NotificationAttributeName,
+  type NotificationAttributes,
+} from '../../../protocol/lwm2m/attributes.ts';
 import type { LwM2mPath } from '../../../protocol/lwm2m/path.ts';
 import { ServerError } from '../../errors.ts';
 import type { DownlinkContext, DownlinkRequest } from './downlink-request.ts';
 import { expectCode, requireLevels, toPath, uriPath } from './request-support.ts';
 
-/**
- * Notification attributes a server may write (OMA TS Core 1.1 §5.1.2; SPEC §A3). A number sets the attribute,
- * `null` unsets it (sent as the bare name, e.g. `PUT /3/0/9?pmin`). Periods are seconds.
- */
-export interface NotificationAttributes {
-  pmin?: number | null;
-  pmax?: number | null;
-  gt?: number | null;
-  lt?: number | null;
-  st?: number | null;
-  epmin?: number | null;
-  epmax?: number | null;
-}
-
-type AttributeName = keyof NotificationAttributes;
+/** Notification attributes a server may write (OMA TS Core 1.1 §5.1.2; SPEC §A3), defined in protocol/. */
+export type { NotificationAttributes };
 
 /** In the order they are sent. */
-const NAMES: readonly AttributeName[] = ['pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax'];
-const PERIODS = new Set<AttributeName>(['pmin', 'pmax', 'epmin', 'epmax']);
-const THRESHOLDS = new Set<AttributeName>(['gt', 'lt', 'st']);
+const NAMES: readonly NotificationAttributeName[] = NOTIFICATION_ATTRIBUTE_NAMES;
 
 /**
  * Checks a set of attributes before it is sent (OMA TS Core 1.1 §5.1.2): known names only, periods non-negative
@@ -34,15 +26,15 @@ const THRESHOLDS = new Set<AttributeName>(['gt', 'lt', 'st']);
 export function attributeQuery(path: LwM2mPath, attrs: NotificationAttributes): string[] {
   if (typeof attrs !== 'object' || attrs === null) throw ServerError.badRequest('attributes must be an object such as { "pmin": 10 }');
   for (const name of Object.keys(attrs)) {
-    if (!NAMES.includes(name as AttributeName)) throw ServerError.badRequest(`unknown or read-only attribute "${name}" (writable: ${NAMES.join(', ')})`, { attribute: name });
+    if (!NAMES.includes(name as NotificationAttributeName)) throw ServerError.badRequest(`unknown or read-only attribute "${name}" (writable: ${NAMES.join(', ')})`, { attribute: name });
   }
   const query: string[] = [];
-  const set: Partial<Record<AttributeName, number>> = {};
+  const set: Partial<Record<NotificationAttributeName, number>> = {};
   for (const name of NAMES) {
     if (!Object.hasOwn(attrs, name)) continue;
     const value = attrs[name];
     if (value === undefined) continue;
-    if (THRESHOLDS.has(name) && !(path.isResource() || path.isResourceInstance())) {
+    if (THRESHOLD_ATTRIBUTES.has(name) && !(path.isResource() || path.isResourceInstance())) {
       throw ServerError.badRequest(`attribute ${name} applies to resources only, not ${path.toString()}`, { attribute: name });
     }
     if (value === null) {
@@ -50,7 +42,7 @@ export function attributeQuery(path: LwM2mPath, attrs: NotificationAttributes): 
       continue;
     }
     if (typeof value !== 'number' || !Number.isFinite(value)) throw ServerError.badRequest(`attribute ${name} must be a number, got ${JSON.stringify(value)}`, { attribute: name });
-    if (PERIODS.has(name) && !(Number.isInteger(value) && value >= 0 && value <= 0xffffffff)) {
+    if (PERIOD_ATTRIBUTES.has(name) && !(Number.isInteger(value) && value >= 0 && value <= 0xffffffff)) {
       throw ServerError.badRequest(`attribute ${name} must be a whole number of seconds ≥ 0, got ${value}`, { attribute: name });
     }
     if (name === 'st' && value < 0) throw ServerError.badRequest(`attribute st must not be negative, got ${value}`, { attribute: name });

@@ -1,19 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isProtocolError } from '../../../protocol/errors.ts';
 import { OptionNumber } from '../../../protocol/coap/constants.ts';
 import { blockOption, getBlock1, getBlock2, getSize1, getSize2, stringOption, uintOption } from '../../../protocol/coap/options.ts';
 import { CoapType, type CoapMessage } from '../../../protocol/coap/types.ts';
-import { endpoint, RawPeer } from './udp-helpers.ts';
+import { closeAfterEach, endpoint, RawPeer, rejection } from './udp-helpers.ts';
 
-const open: { close(): Promise<void> }[] = [];
-async function track<T extends { close(): Promise<void> }>(p: Promise<T>): Promise<T> {
-  const v = await p;
-  open.push(v);
-  return v;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((x) => x.close()));
-});
+const track = closeAfterEach();
 
 function pattern(n: number, seed: number): Buffer {
   const b = Buffer.allocUnsafe(n);
@@ -23,15 +15,6 @@ function pattern(n: number, seed: number): Buffer {
     b[i] = x >>> 24;
   }
   return b;
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('Block-wise transfer (RFC 7959)', () => {

@@ -1,19 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isProtocolError } from '../../../protocol/errors.ts';
 import { OptionNumber } from '../../../protocol/coap/constants.ts';
 import { blockOption, getObserve, uintOption } from '../../../protocol/coap/options.ts';
 import { CoapType, type IncomingRequest, type IncomingResponse, type Peer } from '../../../protocol/coap/types.ts';
-import { endpoint, RawPeer, sleep } from './udp-helpers.ts';
+import { closeAfterEach, endpoint, RawPeer, sleep } from './udp-helpers.ts';
 
-const open: { close(): Promise<void> }[] = [];
-async function track<T extends { close(): Promise<void> }>(p: Promise<T>): Promise<T> {
-  const v = await p;
-  open.push(v);
-  return v;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((x) => x.close()));
-});
+const track = closeAfterEach();
 
 async function until(cond: () => boolean, ms = 1000): Promise<void> {
   const end = Date.now() + ms;

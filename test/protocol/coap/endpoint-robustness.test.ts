@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isProtocolError } from '../../../protocol/errors.ts';
 import { OptionNumber } from '../../../protocol/coap/constants.ts';
 import { CoapEndpoint } from '../../../protocol/coap/endpoint.ts';
@@ -6,33 +6,15 @@ import { encodeEmpty, encodeMessage } from '../../../protocol/coap/message.ts';
 import { blockOption, stringOption } from '../../../protocol/coap/options.ts';
 import { sharedTimerWheel } from '../../../protocol/coap/timer-wheel.ts';
 import { CoapType } from '../../../protocol/coap/types.ts';
-import { endpoint, RawPeer, sleep } from './udp-helpers.ts';
+import { closeAfterEach, endpoint, RawPeer, rejection, sleep } from './udp-helpers.ts';
 
-const open: { close(): Promise<void> }[] = [];
-async function track<T extends { close(): Promise<void> }>(p: Promise<T>): Promise<T> {
-  const v = await p;
-  open.push(v);
-  return v;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((x) => x.close()));
-});
+const track = closeAfterEach();
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
-
 describe('CoapEndpoint robustness', () => {
   it('survives malformed datagrams: a CON with a format error gets RST, others are dropped, all are counted', async () => {
-    const b = await CoapEndpoint.bind(); // no 'warning' or 'error' listener at all: must not crash
-    open.push(b);
+    const b = await track(CoapEndpoint.bind()); // no 'warning' or 'error' listener at all: must not crash
     b.onRequest(() => ({ code: '2.05', payload: Buffer.from('alive') }));
     const raw = await track(RawPeer.bind());
 

@@ -1,20 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isProtocolError } from '../../../protocol/errors.ts';
 import type { CoapEndpoint } from '../../../protocol/coap/endpoint.ts';
 import { encodeEmpty } from '../../../protocol/coap/message.ts';
 import { getUriPath, stringOption } from '../../../protocol/coap/options.ts';
 import { CoapType, type CoapMessage, type IncomingRequest } from '../../../protocol/coap/types.ts';
-import { endpoint, RawPeer, sleep } from './udp-helpers.ts';
+import { closeAfterEach, endpoint, RawPeer, rejection, sleep } from './udp-helpers.ts';
 
-const open: { close(): Promise<void> }[] = [];
-async function track<T extends { close(): Promise<void> }>(p: Promise<T>): Promise<T> {
-  const v = await p;
-  open.push(v);
-  return v;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((x) => x.close()));
-});
+const track = closeAfterEach();
 
 function echo(ep: CoapEndpoint, name: string): IncomingRequest[] {
   const seen: IncomingRequest[] = [];
@@ -23,15 +15,6 @@ function echo(ep: CoapEndpoint, name: string): IncomingRequest[] {
     return { code: '2.05', contentFormat: 0, payload: Buffer.from(`${name}:${req.method}:/${req.uriPath.join('/')}?${req.uriQuery.join('&')}:${req.payload.toString()}`) };
   });
   return seen;
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('CoapEndpoint request/response over UDP', () => {

@@ -2,18 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isProtocolError } from '../../../protocol/errors.ts';
 import { decodeMessage, encodeMessage } from '../../../protocol/coap/message.ts';
 import type { CoapMessage, CoapOption, CoapType } from '../../../protocol/coap/types.ts';
-
-/** mulberry32: a small seeded PRNG so every run sees the same datagrams. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../helpers/prng.ts';
 
 const ITERATIONS = 120_000;
 

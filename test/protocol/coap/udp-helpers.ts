@@ -1,4 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { afterEach } from 'vitest';
 import { CoapEndpoint } from '../../../protocol/coap/endpoint.ts';
 import type { CoapEndpointOptions } from '../../../protocol/coap/endpoint-options.ts';
 import { decodeMessage, encodeMessage } from '../../../protocol/coap/message.ts';
@@ -93,3 +94,29 @@ export class RawPeer {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Registers an `afterEach` in the calling test file that closes every endpoint or peer handed to the returned
+ * `track` during the test. `track` awaits the opening and returns what it opened.
+ */
+export function closeAfterEach(): <T extends { close(): Promise<void> }>(opening: Promise<T>) => Promise<T> {
+  const open: { close(): Promise<void> }[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((x) => x.close()));
+  });
+  return async (opening) => {
+    const v = await opening;
+    open.push(v);
+    return v;
+  };
+}
+
+/** The rejection reason of `p`; throws if `p` resolves. */
+export async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}

@@ -6,18 +6,7 @@ import { leaf } from '../../../protocol/lwm2m/node-util.ts';
 import { LwM2mPath } from '../../../protocol/lwm2m/path.ts';
 import { DEVICE_LWM2M_JSON, DEVICE_NODE, DEVICE_SENML_JSON, DEVICE_TLV, DEVICE_TLV_WRAPPED, hex } from './fixtures.ts';
 import { TEST_MODEL } from './test-model.ts';
-
-/** Mulberry32: a small seeded PRNG, so every run mutates the same way. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../helpers/prng.ts';
 
 const P = (s: string) => LwM2mPath.parse(s);
 const PATHS = ['/3', '/3/0', '/3/0/0', '/3/0/6', '/3/0/6/1', '/3/0/9', '/3/0/13', '/3/0/22', '/5/0/0', '/6/0', '/1024/0', '/13/26', '/13/26/1', '/1', '/2'].map(P);
