@@ -1,0 +1,58 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { JobError } from '../job-error.ts';
+import type { JobPayload } from '../job-spec.ts';
+
+/** SPEC §A6: Package URI holds at most 255 characters. */
+export const MAX_PACKAGE_URI_LENGTH = 255;
+const PULL_SCHEMES = new Set(['coap:', 'coaps:', 'coap+tcp:', 'coaps+tcp:', 'http:', 'https:']);
+
+type FirmwarePayload = Extract<JobPayload, { type: 'firmwareUpdate' }>;
+
+/**
+ * Checks a firmware update's package (SPEC §A6 object 5): exactly one of `packageUri` (pull: a coap(s) or http(s)
+ * URI of at most 255 characters, written to /5/0/1) and `packageSource` (push: bytes written to /5/0/0, from an
+ * http(s) URL fetched when the job runs, or a local file that must exist now, be non-empty and at most
+ * `maxPackageBytes`; it is stored as an absolute path and must be readable by every server process).
+ */
+export async function checkFirmwarePackage(spec: { packageUri?: unknown; packageSource?: unknown }, maxPackageBytes: number): Promise<FirmwarePayload> {
+  const hasUri = spec.packageUri !== undefined;
+  const hasSource = spec.packageSource !== undefined;
+  if (hasUri === hasSource) {
+    throw new JobError('INVALID_JOB', 'a firmware update needs exactly one of "packageUri" (the device pulls it) and "packageSource" (a file path or http(s) URL pushed to the device)');
+  }
+  if (hasUri) {
+    const uri = spec.packageUri;
+    if (typeof uri !== 'string' || uri === '') throw new JobError('INVALID_JOB', '"packageUri" must be a non-empty string');
+    if (uri.length > MAX_PACKAGE_URI_LENGTH) throw new JobError('INVALID_JOB', `"packageUri" is ${uri.length} characters; Package URI holds at most ${MAX_PACKAGE_URI_LENGTH}`);
+    if (!PULL_SCHEMES.has(urlScheme(uri) ?? '')) throw new JobError('INVALID_JOB', `"packageUri" must be a coap, coaps, http or https URI, got "${uri}"`);
+    return { type: 'firmwareUpdate', method: 'pull', packageUri: uri };
+  }
+  const source = spec.packageSource;
+  if (typeof source !== 'string' || source.trim() === '') throw new JobError('INVALID_JOB', '"packageSource" must be a file path or an http(s) URL');
+  const scheme = urlScheme(source);
+  if (scheme === 'http:' || scheme === 'https:') return { type: 'firmwareUpdate', method: 'push', packageSource: source };
+  if (scheme !== undefined && scheme !== 'file:') throw new JobError('INVALID_JOB', `"packageSource" must be a file path or an http(s) URL, got "${source}"`);
+  const file = scheme === 'file:' ? new URL(source).pathname : path.resolve(source);
+  let size: number;
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new JobError('PACKAGE_UNAVAILABLE', `firmware package ${file} is not a regular file`);
+    size = info.size;
+  } catch (err) {
+    if (err instanceof JobError) throw err;
+    throw new JobError('PACKAGE_UNAVAILABLE', `firmware package ${file} cannot be read: ${(err as Error).message}`, { cause: err });
+  }
+  if (size === 0) throw new JobError('PACKAGE_UNAVAILABLE', `firmware package ${file} is empty`);
+  if (size > maxPackageBytes) throw new JobError('PACKAGE_UNAVAILABLE', `firmware package ${file} has ${size} bytes; the limit is ${maxPackageBytes}`);
+  return { type: 'firmwareUpdate', method: 'push', packageSource: file };
+}
+
+function urlScheme(text: string): string | undefined {
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(text) || /^[a-z]:[\\/]/i.test(text)) return undefined;
+  try {
+    return new URL(text).protocol.toLowerCase();
+  } catch {
+    return 'invalid:';
+  }
+}
