@@ -1,0 +1,27 @@
+/**
+ * Scenario `memory`: server RSS and V8 heap growth per registered (and observed) device, from the registration
+ * rounds (fleet-round.ts): (after − idle baseline) / devices. Median of `runs` rounds.
+ */
+import { figure, type BenchContext, type ScenarioResult } from '../bench-types.ts';
+import { median } from '../stats.ts';
+import { TARGETS } from '../targets.ts';
+import { fleetRounds } from './fleet-round.ts';
+
+export async function memoryScenario(ctx: BenchContext): Promise<ScenarioResult> {
+  const t0 = performance.now();
+  const figures = [];
+  const details = [];
+  for (const devices of ctx.sizes.memory.devices) {
+    const runs = await fleetRounds(ctx, devices);
+    const size = `${devices.toLocaleString('en-US')} devices`;
+    const rss = runs.map((r) => r.rssPerDeviceBytes);
+    const heap = runs.map((r) => r.heapPerDeviceBytes);
+    figures.push(
+      figure('memory', `RSS per device (${size})`, 'B', rss, median(rss), TARGETS.rssBytesPerDevice),
+      figure('memory', `heap per device (${size})`, 'B', heap, median(heap)),
+    );
+    details.push({ devices, runs: runs.map((r) => ({ rssBaselineBytes: r.rssBaselineBytes, rssBytes: r.rssBytes, heapBaselineBytes: r.heapBaselineBytes, heapBytes: r.heapBytes, observedShare: r.observedShare })) });
+  }
+  const notes = ['Per device = (server RSS or heap after every device registered and observed − idle baseline) / devices; includes four observations per device and the registration cache.'];
+  return { name: 'memory', figures, details, notes, seconds: (performance.now() - t0) / 1000 };
+}

@@ -1,0 +1,204 @@
+/**
+ * Scenario `notify` (SPEC §A3, §B7): registered virtual devices send NON notifications of `/3/0` at fixed total rates,
+ * stepped upward, from a separate load-generator process. Per step: notifications/s written into twins (server metric
+ * `lwtwin_twin_writes_total{source="device"}`, one leaf per notification), notify → visible latency sampled by a probe
+ * device in this process (a CON notification with a unique Memory Free value, then polling the twin store until it
+ * shows), dropped (sent − written after a drain), late (probe samples over 100 ms or lost), server CPU
+ * (/proc/<pid>/stat) and host UDP receive-buffer drops. The server observes only object 3 here (`--observe-objects 3`)
+ * so set-up stays short; each pass over the rate ladder is one run.
+ */
+import { Redis } from 'ioredis';
+import { RedisKeys } from '../../../server/store/keys.ts';
+import { RedisTwinStore } from '../../../server/twin/redis-twin-store.ts';
+import { figure, type BenchContext, type Figure, type ScenarioResult } from '../bench-types.ts';
+import type { FleetProcesses } from '../fleet/fleet-processes.ts';
+import { VirtualFleet } from '../fleet/virtual-fleet.ts';
+import { cpuMeter, udpReceiveBufferErrors } from '../proc-stat.ts';
+import { metricSum, scrapeMetrics, type PromSample } from '../prom-text.ts';
+import { redisMeter } from '../redis-prefix.ts';
+import { withServer } from '../server-session.ts';
+import { latencyHistogram, median, percentileMs, recordMs, sleep } from '../stats.ts';
+import { TARGETS } from '../targets.ts';
+import { OBSERVE_OBJECT_3, startObservedFleet, waitObserved } from './observed-fleet.ts';
+
+const LATE_MS = 100;
+const PROBE_TIMEOUT_MS = 3000;
+/** Memory Free (/3/0/10), `device.memoryFree` in the twin: the probe's unique values. */
+const PROBE_RESOURCE = 10;
+
+export interface NotifyStepResult {
+  rate: number;
+  sent: number;
+  offeredPerSec: number;
+  writtenPerSec: number;
+  written: number;
+  dropped: number;
+  droppedPercent: number;
+  probeSamples: number;
+  p50Ms: number;
+  p99Ms: number;
+  latePercent: number;
+  serverCpuPercent: number;
+  redisCpuPercent: number;
+  /** Redis commands per notification written (twin writes are batched: a pipeline of one script per device). */
+  redisCommandsPerWrite: number;
+  udpRcvbufErrors: number;
+  resets: number;
+}
+
+const writes = (m: PromSample[]): number => metricSum(m, 'lwtwin_twin_writes_total', { source: 'device' });
+
+/** Samples notify → visible until `stop()`; each sample waits for its value before the next starts. */
+function startProbe(probe: VirtualFleet, store: RedisTwinStore, everyMs: number, seed: number) {
+  const hist = latencyHistogram();
+  let stopped = false;
+  let samples = 0;
+  let late = 0;
+  let sent = 0;
+  let seq = seed;
+  const ep = probe.name(0);
+  const loop = (async () => {
+    while (!stopped) {
+      const value = ++seq;
+      const t0 = performance.now();
+      sent++;
+      void probe.notifyOne(PROBE_RESOURCE, value).catch(() => undefined);
+      let seen = false;
+      while (performance.now() - t0 < PROBE_TIMEOUT_MS) {
+        const v = await store.getProperty(ep, 'reported', ['device', 'memoryFree']).catch(() => undefined);
+        if (v?.value === value) {
+          seen = true;
+          break;
+        }
+        await sleep(1);
+      }
+      const ms = performance.now() - t0;
+      samples++;
+      if (seen) recordMs(hist, ms);
+      if (!seen || ms > LATE_MS) late++;
+      const rest = everyMs - (performance.now() - t0);
+      if (rest > 0) await sleep(rest);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return { hist, samples, late, sent, lastValue: seq };
+    },
+  };
+}
+
+async function runStep(ctx: BenchContext, httpUrl: string, pid: number, fleet: FleetProcesses, probe: VirtualFleet, store: RedisTwinStore, rate: number, probeSeed: number): Promise<NotifyStepResult & { lastValue: number }> {
+  const { stepSec, probeEveryMs } = ctx.sizes.notify;
+  const m0 = await scrapeMetrics(httpUrl);
+  const udp0 = udpReceiveBufferErrors();
+  const cpu = cpuMeter(pid);
+  const redisUse = await redisMeter(ctx.redisUrl);
+  const sampler = startProbe(probe, store, probeEveryMs, probeSeed);
+  const rep = await fleet.notify(rate, stepSec * 1000);
+  const p = await sampler.stop();
+  const cpuUse = cpu.stop();
+  const redis = await redisUse.stop();
+  const m1 = await scrapeMetrics(httpUrl);
+  // Drain: wait until the server has written what it is going to write.
+  let last = writes(m1);
+  for (let i = 0; i < 25; i++) {
+    await sleep(200);
+    const now = writes(await scrapeMetrics(httpUrl));
+    if (now === last) break;
+    last = now;
+  }
+  const writtenTotal = last - writes(m0);
+  const windowWritten = writes(m1) - writes(m0);
+  const sent = rep.sent + p.sent;
+  const dropped = Math.max(0, sent - writtenTotal);
+  return {
+    rate,
+    sent,
+    offeredPerSec: rep.sent / Math.max(rep.seconds, 1e-9),
+    writtenPerSec: windowWritten / Math.max(rep.seconds, 1e-9),
+    written: writtenTotal,
+    dropped,
+    droppedPercent: sent > 0 ? (dropped / sent) * 100 : 0,
+    probeSamples: p.samples,
+    p50Ms: percentileMs(p.hist, 50),
+    p99Ms: percentileMs(p.hist, 99),
+    latePercent: p.samples > 0 ? (p.late / p.samples) * 100 : NaN,
+    serverCpuPercent: cpuUse.corePercent,
+    redisCpuPercent: redis.corePercent,
+    redisCommandsPerWrite: windowWritten > 0 ? redis.commands / windowWritten : NaN,
+    udpRcvbufErrors: udpReceiveBufferErrors() - udp0,
+    resets: rep.resets,
+    lastValue: p.lastValue,
+  };
+}
+
+export async function notifyScenario(ctx: BenchContext): Promise<ScenarioResult> {
+  const t0 = performance.now();
+  const { devices, rates } = ctx.sizes.notify;
+  const notes: string[] = [];
+  const passes: NotifyStepResult[][] = await withServer(ctx, 'notify', OBSERVE_OBJECT_3, async ({ server, prefix }) => {
+    const probe = await VirtualFleet.open({ server: { address: '127.0.0.1', port: server.coapPort }, prefix: 'probe-', count: 1, devicesPerSocket: 1, firstSocket: 60_000 });
+    const redis = new Redis(ctx.redisUrl);
+    const store = new RedisTwinStore({ redis, keys: new RedisKeys(prefix) });
+    let fleet: FleetProcesses | undefined;
+    try {
+      const probeReg = await probe.register(1);
+      if (probeReg.registered !== 1) throw new Error(`probe device did not register: ${probeReg.errors.join('; ')}`);
+      await waitObserved(ctx, server.httpUrl, 1, notes);
+      fleet = await startObservedFleet(ctx, { server, prefix }, devices, notes);
+      const out: NotifyStepResult[][] = [];
+      let seed = 10_000_000;
+      for (let run = 0; run < ctx.runs; run++) {
+        const steps: NotifyStepResult[] = [];
+        for (const rate of rates) {
+          const { lastValue, ...step } = await runStep(ctx, server.httpUrl, server.pid, fleet, probe, store, rate, seed);
+          seed = lastValue + 1;
+          ctx.log(
+            `  notify run ${run + 1}/${ctx.runs} @ ${rate}/s: offered ${Math.round(step.offeredPerSec)}/s, written ${Math.round(step.writtenPerSec)}/s, ` +
+              `p50 ${step.p50Ms.toFixed(1)} ms, p99 ${step.p99Ms.toFixed(1)} ms, dropped ${step.droppedPercent.toFixed(1)} %, late ${step.latePercent.toFixed(0)} %, server CPU ${step.serverCpuPercent.toFixed(0)} %, Redis CPU ${step.redisCpuPercent.toFixed(0)} %`,
+          );
+          steps.push(step);
+        }
+        out.push(steps);
+      }
+      return out;
+    } finally {
+      await probe.close();
+      await fleet?.close();
+      await store.close().catch(() => undefined);
+      redis.disconnect();
+    }
+  });
+
+  const figures: Figure[] = [];
+  const perRate = rates.map((rate, i) => ({ rate, runs: passes.map((steps) => steps[i]) }));
+  const med = (rows: NotifyStepResult[], k: keyof NotifyStepResult) => median(rows.map((r) => r[k]));
+  // Headline: the highest written rate over the steps, and the p99 at the step of the target rate (or the top step).
+  const bestWritten = passes.map((steps) => Math.max(...steps.map((s) => s.writtenPerSec)));
+  figures.push(figure('notify', `notifications written/s (best step, ${devices.toLocaleString('en-US')} devices)`, '/s', bestWritten, median(bestWritten), TARGETS.notificationsPerSec));
+  const targetStep = perRate.find((r) => r.rate === TARGETS.notificationsPerSec.value) ?? perRate[perRate.length - 1];
+  const p99s = targetStep.runs.map((r) => r.p99Ms);
+  figures.push(figure('notify', `notify→twin p99 at ${targetStep.rate.toLocaleString('en-US')}/s offered`, 'ms', p99s, median(p99s), TARGETS.notifyP99Ms));
+  for (const { rate, runs } of perRate) {
+    const label = (what: string) => `${what} @ ${rate.toLocaleString('en-US')}/s`;
+    figures.push(
+      figure('notify', label('offered'), '/s', runs.map((r) => r.offeredPerSec), med(runs, 'offeredPerSec')),
+      figure('notify', label('written'), '/s', runs.map((r) => r.writtenPerSec), med(runs, 'writtenPerSec')),
+      figure('notify', label('notify→twin p50'), 'ms', runs.map((r) => r.p50Ms), med(runs, 'p50Ms')),
+      figure('notify', label('notify→twin p99'), 'ms', runs.map((r) => r.p99Ms), med(runs, 'p99Ms')),
+      figure('notify', label('dropped'), '%', runs.map((r) => r.droppedPercent), med(runs, 'droppedPercent')),
+      figure('notify', label('late (>100 ms or lost)'), '%', runs.map((r) => r.latePercent), med(runs, 'latePercent')),
+      figure('notify', label('server CPU'), '% core', runs.map((r) => r.serverCpuPercent), med(runs, 'serverCpuPercent')),
+      figure('notify', label('Redis CPU'), '% core', runs.map((r) => r.redisCpuPercent), med(runs, 'redisCpuPercent')),
+    );
+  }
+  notes.push(
+    'Notifications are NON, one Battery Level leaf each, round-robin over all observed devices from one generator process; ' +
+      'offered < step rate means the generator (sharing the cores) could not send faster.',
+  );
+  const udpDrops = passes.flat().reduce((s, r) => s + (Number.isFinite(r.udpRcvbufErrors) ? r.udpRcvbufErrors : 0), 0);
+  if (udpDrops > 0) notes.push(`host UDP receive-buffer drops during the steps: ${udpDrops} (Udp RcvbufErrors, all sockets of the host)`);
+  return { name: 'notify', figures, details: { devices, passes }, notes, seconds: (performance.now() - t0) / 1000 };
+}
