@@ -152,7 +152,7 @@ export class JobStore {
       deviceId,
       to,
       details === undefined ? '' : detailsJson(details),
-      Date.now(),
+      details?.endedAt ?? Date.now(), // the job ends when its last device does
       this.retentionSec,
       options.stage ?? '',
       options.percent ?? 0,
