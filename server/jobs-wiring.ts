@@ -11,7 +11,7 @@ import type { PropertyNames } from '../objects/property-names.ts';
 import type { LwM2mLeaf } from '../protocol/lwm2m/node.ts';
 import type { LwM2mPath } from '../protocol/lwm2m/path.ts';
 import type { LwTwinConfig } from './config.ts';
-import { ServerError } from './errors.ts';
+import { isServerError, ServerError } from './errors.ts';
 import type { EventHub } from './events/event-hub.ts';
 import type { JobsApi } from './http/api-context.ts';
 import type { Logger } from './logger.ts';
@@ -56,11 +56,11 @@ export function deviceGateway(o: Pick<JobsWiringOptions, 'config' | 'lwm2m' | 's
   return {
     serverId,
     async ownerOf(ep) {
-      const reg = await lwm2m.registrations.getByEndpoint(ep);
+      const reg = await registrationOf(lwm2m, ep);
       return reg ? (reg.serverId ?? serverId) : undefined;
     },
     async isQueueMode(ep) {
-      return (await lwm2m.registrations.getByEndpoint(ep))?.queueMode ?? false;
+      return (await registrationOf(lwm2m, ep))?.queueMode ?? false;
     },
     async read(ep, path, x) {
       return (await lwm2m.read(ep, path, opts(x))).leaves;
@@ -85,6 +85,16 @@ export function deviceGateway(o: Pick<JobsWiringOptions, 'config' | 'lwm2m' | 's
       return waitForNotifiedValue(lwm2m, ep, path, predicate, timeoutMs, signal);
     },
   };
+}
+
+/** The device's registration through the LwM2M server's short-lived cache; undefined when not registered. */
+async function registrationOf(lwm2m: LwM2mServer, ep: string) {
+  try {
+    return await lwm2m.getRegistration(ep);
+  } catch (err) {
+    if (isServerError(err, 'NOT_FOUND')) return undefined;
+    throw err;
+  }
 }
 
 /** Resolves with the first notified value at `path` of `ep` that satisfies `predicate`. */

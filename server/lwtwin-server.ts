@@ -89,6 +89,7 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
     const twinStore = new RedisTwinStore({ redis, keys, logger });
     const twins = await CachedTwinStore.create(twinStore, { maxEntries: config.cacheSize });
     cleanups.push(() => twins.close());
+    metrics.watchCache(() => twins.stats());
 
     const lwm2m = new LwM2mServer({
       endpoint,

@@ -11,10 +11,31 @@ export class Metrics {
   readonly notifyToTwin = new Histogram({ name: 'lwtwin_notify_to_twin_seconds', help: 'Delay from notification receipt to twin write', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [this.registry] });
   readonly deviceRequests = new Histogram({ name: 'lwtwin_device_request_seconds', help: 'Latency of requests to devices', labelNames: ['op', 'outcome'] as const, buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10], registers: [this.registry] });
   readonly httpRequests = new Histogram({ name: 'lwtwin_http_request_seconds', help: 'HTTP API latency', labelNames: ['route', 'method', 'status'] as const, buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: [this.registry] });
-  readonly cache = new Counter({ name: 'lwtwin_twin_cache_total', help: 'Shallow-read cache lookups', labelNames: ['result'] as const, registers: [this.registry] });
+  /** Shallow-read cache lookups, read from the cache's own counters at scrape time (see `watchCache`). */
+  readonly cache: Counter<'result'>;
+  private cacheStats?: () => { hits: number; misses: number };
   readonly jobs = new Counter({ name: 'lwtwin_jobs_total', help: 'Device jobs finished by this process', labelNames: ['type', 'outcome'] as const, registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
+    const stats = () => this.cacheStats?.();
+    this.cache = new Counter({
+      name: 'lwtwin_twin_cache_total',
+      help: 'Shallow-read cache lookups',
+      labelNames: ['result'] as const,
+      registers: [this.registry],
+      collect() {
+        const s = stats();
+        if (!s) return;
+        this.reset();
+        this.inc({ result: 'hit' }, s.hits);
+        this.inc({ result: 'miss' }, s.misses);
+      },
+    });
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'lwtwin_' });
+  }
+
+  /** Reports the twin cache's hit and miss counters as `lwtwin_twin_cache_total`. */
+  watchCache(stats: () => { hits: number; misses: number }): void {
+    this.cacheStats = stats;
   }
 }

@@ -27,6 +27,19 @@ interface Exchange {
   readonly started: number;
 }
 
+/** How long a registration this process saw stays good enough to address a device without a store read, ms. */
+const REGISTRATION_FRESH_MS = 2000;
+
+/** Stands in for an observation's first response once it has been parsed (see `observe`). */
+const EMPTY_FIRST: IncomingResponse = Object.freeze({
+  peer: Object.freeze({ address: '', port: 0 }),
+  code: '2.05',
+  locationPath: [],
+  payload: Buffer.alloc(0),
+  token: Buffer.alloc(0),
+  message: Object.freeze({ type: 2, code: 69, messageId: 0, token: Buffer.alloc(0), options: [], payload: Buffer.alloc(0) }),
+}) as IncomingResponse;
+
 /** Per-call options of every device operation. */
 export interface OperationOptions extends SubmitOptions {
   /** Deadline of the exchange with the device, ms. @defaultValue the server's requestTimeoutMs */
@@ -67,6 +80,10 @@ export class DeviceOperations {
   /** The registration of `endpoint`, or NOT_FOUND. */
   async registration(endpoint: string): Promise<Registration> {
     if (typeof endpoint !== 'string' || endpoint === '') throw ServerError.badRequest('an endpoint name is required');
+    // A registration this process handled or read moments ago is current enough; beyond that, ask the store (another
+    // process may have seen an Update, a De-register or an expiry).
+    const fresh = this.opts.cache.getFresh(endpoint, REGISTRATION_FRESH_MS);
+    if (fresh) return fresh;
     const reg = await this.opts.registrations.getByEndpoint(endpoint);
     if (!reg) {
       this.opts.cache.delete(endpoint);
@@ -132,7 +149,9 @@ export class DeviceOperations {
         composite: request.composite,
         token: handle.token,
         ...(out.accept === undefined ? {} : { contentFormat: out.accept }),
-        handle,
+        // Keep only what cancelling needs: the first response (message, options, payload) would otherwise stay in
+        // memory for the observation's whole life — four observations per device at 100k devices.
+        handle: { token: handle.token, first: EMPTY_FIRST, cancel: handle.cancel, forget: handle.forget },
         createdAt: Date.now(),
         lastSeq: handle.first.observe,
         lastReceivedAt: performance.now(),

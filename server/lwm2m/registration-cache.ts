@@ -7,26 +7,35 @@ import type { Registration } from '../registration/registration.ts';
  * a miss only means the next lookup goes to the store.
  */
 export class RegistrationCache {
-  private readonly cache: LRUCache<string, Registration>;
+  private readonly cache: LRUCache<string, { reg: Registration; at: number }>;
 
   constructor(maxEntries = 100_000) {
     this.cache = new LRUCache({ max: maxEntries });
   }
 
   get(endpoint: string): Registration | undefined {
-    return this.cache.get(endpoint);
+    return this.cache.get(endpoint)?.reg;
+  }
+
+  /**
+   * The cached registration if this process stored or confirmed it within `maxAgeMs` (e.g. a Register it just
+   * handled), so a burst of requests to one device costs one store read, not one each.
+   */
+  getFresh(endpoint: string, maxAgeMs: number, now = Date.now()): Registration | undefined {
+    const e = this.cache.get(endpoint);
+    return e && now - e.at <= maxAgeMs ? e.reg : undefined;
   }
 
   /** Keeps `reg` unless a newer state of the same registration is already known. */
-  put(reg: Registration): void {
-    const known = this.cache.get(reg.endpoint);
+  put(reg: Registration, now = Date.now()): void {
+    const known = this.cache.get(reg.endpoint)?.reg;
     if (known && known.registrationId === reg.registrationId && known.lastUpdate > reg.lastUpdate) return;
-    this.cache.set(reg.endpoint, reg);
+    this.cache.set(reg.endpoint, { reg, at: now });
   }
 
   /** Forgets `endpoint` (only if its cached registration is `registrationId`, when given). */
   delete(endpoint: string, registrationId?: string): void {
-    const known = this.cache.get(endpoint);
+    const known = this.cache.get(endpoint)?.reg;
     if (known && (registrationId === undefined || known.registrationId === registrationId)) this.cache.delete(endpoint);
   }
 

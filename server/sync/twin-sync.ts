@@ -70,10 +70,7 @@ export class TwinSync {
     lwm2m.on('sleeping', ({ endpoint }) => void this.setConnection(endpoint, 'asleep'));
     lwm2m.on('deregistered', ({ registration }) => void this.onGone(registration, 'deregistered'));
     lwm2m.on('expired', ({ registration }) => void this.onGone(registration, 'expired'));
-    lwm2m.on('notification', (n) => {
-      this.opts.metrics?.notifications.inc({ outcome: 'accepted' });
-      this.enqueue(n.endpoint, n.leaves, 'notify', n.receivedAt);
-    });
+    lwm2m.on('notification', (n) => this.enqueue(n.endpoint, n.leaves, 'notify', n.receivedAt));
     lwm2m.on('send', (s) => this.enqueue(s.endpoint, s.leaves, 'send', s.receivedAt));
     // Desired changes made through any server process reach the process that owns the device through the feed.
     this.unsubscribeChanges = await this.opts.twins.onChange((change) => {

@@ -147,6 +147,7 @@ describe('end to end: twins over the HTTP API with simulated devices', () => {
     const metrics = await (await fetch(`${t.server.httpUrl}/metrics`)).text();
     expect(metrics).toMatch(/lwtwin_notifications_total\{outcome="accepted"\} \d+/);
     expect(metrics).toContain('lwtwin_devices_registered 4');
+    expect(metrics).toMatch(/lwtwin_twin_cache_total\{result="hit"\} [1-9]\d*/);
     const docs = await t.api.get('/api/docs');
     expect(docs.openapi).toMatch(/^3\./);
     expect(Object.keys(docs.paths)).toContain('/api/devices/{ep}/twin');
