@@ -23,18 +23,30 @@ export async function deleteByPrefix(redisUrl: string, prefix: string): Promise<
   if (!prefix.startsWith('bench:') || prefix.length < 'bench:x:'.length) throw new RangeError(`refusing to delete keys under ${JSON.stringify(prefix)}`);
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
   await redis.connect();
-  let deleted = 0;
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 5000);
-      if (keys.length > 0) deleted += await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    return await unlinkByPrefix(redis, prefix);
   } finally {
     redis.disconnect();
   }
+}
+
+/** SCAN + UNLINK of every key under `prefix` through an open client (the caller checks the prefix is its own). */
+export async function unlinkByPrefix(redis: Redis, prefix: string): Promise<number> {
+  let deleted = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 5000);
+    if (keys.length > 0) deleted += await redis.unlink(...keys);
+    cursor = next;
+  } while (cursor !== '0');
   return deleted;
+}
+
+/** used_cpu_user + used_cpu_sys of the redis-server behind `redis`, in seconds. */
+export async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string): number => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? NaN);
+  return field('used_cpu_user') + field('used_cpu_sys');
 }
 
 /** Redis INFO fields the report shows: version, memory, and the server's CPU seconds. */

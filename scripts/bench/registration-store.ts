@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import { createRegistration } from '../../server/registration/registration.ts';
 import { RedisRegistrationStore } from '../../server/registration/redis-registration-store.ts';
 import { RedisKeys } from '../../server/store/keys.ts';
+import { redisCpuSeconds, unlinkByPrefix } from './redis-prefix.ts';
 
 export interface RegistrationStoreBenchResult {
   readonly count: number;
@@ -96,26 +97,10 @@ export async function runRegistrationStoreBench(
       stored,
     };
   } finally {
-    await deleteByPrefix(clients[0], prefix);
+    await unlinkByPrefix(clients[0], prefix);
     await Promise.all(stores.map((store) => store.close()));
     await Promise.all(clients.map((redis) => redis.quit()));
   }
-}
-
-/** used_cpu_user + used_cpu_sys of redis-server, in seconds. */
-async function redisCpuSeconds(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu');
-  const field = (name: string): number => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? NaN);
-  return field('used_cpu_user') + field('used_cpu_sys');
-}
-
-async function deleteByPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
-    if (keys.length > 0) await redis.unlink(...keys);
-    cursor = nextCursor;
-  } while (cursor !== '0');
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -16,6 +16,7 @@ import { compileQuery } from '../../server/query/evaluate.ts';
 import { RedisKeys } from '../../server/store/keys.ts';
 import { RedisTwinStore } from '../../server/twin/redis-twin-store.ts';
 import type { ReportedUpdate } from '../../server/twin/reported-fields.ts';
+import { redisCpuSeconds, unlinkByPrefix } from './redis-prefix.ts';
 
 export interface TwinStoreBenchResult {
   readonly count: number;
@@ -170,26 +171,10 @@ export async function runTwinStoreBench(url: string, count = 100_000, batch = 50
       shallowReadP99Ms: latencies[Math.floor(reads * 0.99)],
     };
   } finally {
-    await deleteByPrefix(redis, prefix);
+    await unlinkByPrefix(redis, prefix);
     await store.close();
     await redis.quit();
   }
-}
-
-/** used_cpu_user + used_cpu_sys of redis-server, in seconds. */
-async function redisCpuSeconds(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu');
-  const field = (name: string): number => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? NaN);
-  return field('used_cpu_user') + field('used_cpu_sys');
-}
-
-async function deleteByPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
-    if (keys.length > 0) await redis.unlink(...keys);
-    cursor = nextCursor;
-  } while (cursor !== '0');
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
