@@ -112,6 +112,16 @@ export interface QueryPageOptions {
 }
 
 /**
+ * One page of an aggregate query's rows, served by row offset: the rows after the `returned` ones already served,
+ * and a continuation while more rows follow. Shared by every query runner.
+ */
+export function pageAggregateRows(query: CompiledQuery, rows: Record<string, unknown>[], returned: number, size: number, codec: ContinuationCodec): QueryPage {
+  const items = rows.slice(returned, returned + size);
+  const next = returned + items.length;
+  return next < rows.length ? { items, continuation: codec.encode(query, { returned: next }) } : { items };
+}
+
+/**
  * Runs one page of `query` over in-memory twins.
  * - Non-aggregate queries: `twins` must be sorted by deviceId (compareDeviceIds); twins up to and including the
  *   token's deviceId are skipped, so a twin added or removed between pages neither repeats nor shifts the others.
@@ -126,10 +136,7 @@ export function runQueryPage(query: CompiledQuery, twins: Iterable<object>, opti
     options.continuation === undefined || options.continuation === '' ? { returned: 0 } : codec.decode(query, options.continuation);
 
   if (query.isAggregate) {
-    const rows = query.aggregate(twins);
-    const items = rows.slice(state.returned, state.returned + size);
-    const returned = state.returned + items.length;
-    return returned < rows.length ? { items, continuation: codec.encode(query, { returned }) } : { items };
+    return pageAggregateRows(query, query.aggregate(twins), state.returned, size, codec);
   }
 
   const remaining = query.top === undefined ? Infinity : query.top - state.returned;

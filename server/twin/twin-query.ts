@@ -18,7 +18,7 @@
  */
 import type { CompiledQuery } from '../query/evaluate.ts';
 import type { IndexHint } from '../query/index-hints.ts';
-import { compareDeviceIds, ContinuationCodec, resolvePageSize } from '../query/paging.ts';
+import { compareDeviceIds, ContinuationCodec, pageAggregateRows, resolvePageSize } from '../query/paging.ts';
 import type { Twin } from './twin.ts';
 
 /** The compiled query the store runs (server/query/evaluate.ts). */
@@ -72,10 +72,8 @@ export async function runQuery(source: QuerySource, query: TwinQuery, page: Quer
     for await (const batch of batches(source, candidates, undefined, batchSize)) {
       for (const { twin } of batch) if (twin && query.matches(twin)) twins.push(twin);
     }
-    const rows = query.aggregate(twins);
-    const items = rows.slice(state.returned, state.returned + pageSize);
-    const returned = state.returned + items.length;
-    return returned < rows.length ? { items, continuationToken: codec.encode(query, { returned }) } : { items };
+    const page = pageAggregateRows(query, query.aggregate(twins), state.returned, pageSize, codec);
+    return page.continuation === undefined ? { items: page.items } : { items: page.items, continuationToken: page.continuation };
   }
 
   const remaining = query.top === undefined ? Infinity : query.top - state.returned;
