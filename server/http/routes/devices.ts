@@ -3,8 +3,8 @@ import type { ApiContext } from '../api-context.ts';
 import { requireRole } from '../guard.ts';
 import { ServerError } from '../../errors.ts';
 import type { Registration } from '../../registration/registration.ts';
+import { endpointParam } from '../schemas.ts';
 
-const endpointParam = { type: 'object', required: ['ep'], properties: { ep: { type: 'string', minLength: 1, maxLength: 255 } } } as const;
 
 function view(r: Registration, online: boolean) {
   return {

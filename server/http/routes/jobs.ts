@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../api-context.ts';
 import { requireRole } from '../guard.ts';
 import { ServerError } from '../../errors.ts';
+import { endpointName } from '../schemas.ts';
 
 const JOB_TYPES = ['deepRead', 'deepWrite', 'execute', 'firmwareUpdate', 'twinUpdate', 'observe', 'writeAttributes'];
 const STATUSES = ['queued', 'scheduled', 'running', 'completed', 'failed', 'cancelled'];
@@ -29,8 +30,8 @@ export async function jobRoutes(app: FastifyInstance, ctx: ApiContext): Promise<
           properties: {
             jobId: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' },
             type: { type: 'string', enum: JOB_TYPES },
-            deviceId: { type: 'string', minLength: 1, maxLength: 255 },
-            deviceIds: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 255 }, minItems: 1, maxItems: 100000 },
+            deviceId: endpointName,
+            deviceIds: { type: 'array', items: endpointName, minItems: 1, maxItems: 100000 },
             query: { type: 'string', minLength: 1, maxLength: 8192 },
             property: { type: 'string', minLength: 1, maxLength: 1024 },
             value: {},

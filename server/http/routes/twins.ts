@@ -5,8 +5,8 @@ import { ServerError } from '../../errors.ts';
 import { isObjectModelError } from '../../../objects/errors.ts';
 import type { TwinSectionName } from '../../twin/twin-store.ts';
 import { validateTwinPatch } from '../../twin/twin-patch.ts';
+import { endpointName, endpointParam } from '../schemas.ts';
 
-const endpointParam = { type: 'object', required: ['ep'], properties: { ep: { type: 'string', minLength: 1, maxLength: 255 } } } as const;
 
 /**
  * Which twin section and property segments a property parameter means. Accepted forms: a reported property name
@@ -92,7 +92,7 @@ export async function twinRoutes(app: FastifyInstance, ctx: ApiContext): Promise
       schema: {
         summary: 'Shallow read: value, lastUpdated and source of one property from the twin, without touching the device',
         tags: ['twins'],
-        params: { type: 'object', required: ['ep', 'property'], properties: { ep: { type: 'string', minLength: 1, maxLength: 255 }, property: { type: 'string', minLength: 1, maxLength: 1024 } } },
+        params: { type: 'object', required: ['ep', 'property'], properties: { ep: endpointName, property: { type: 'string', minLength: 1, maxLength: 1024 } } },
       },
     },
     async (req) => {
