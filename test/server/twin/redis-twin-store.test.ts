@@ -65,9 +65,13 @@ describe('RedisTwinStore storage layout', () => {
 
   it('sends a whole applyReported batch in one round trip', async () => {
     for (let i = 0; i < 20; i++) await store.ensure(`d${i}`);
+    // MONITOR sees every client of the shared test Redis: keep only the commands of this store's connection.
+    const own = /addr=(\S+)/.exec(String(await redis.client('INFO')))![1];
     const monitor = await redis.monitor();
     const commands: string[] = [];
-    monitor.on('monitor', (_time: string, args: string[]) => commands.push(String(args[0]).toLowerCase()));
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source === own) commands.push(String(args[0]).toLowerCase());
+    });
     await store.applyReported(Array.from({ length: 20 }, (_, i) => ({ ep: `d${i}`, property: ['x'], value: i, source: 'notify' as const, timestamp: T0 })));
     await new Promise((r) => setTimeout(r, 50));
     monitor.disconnect();
