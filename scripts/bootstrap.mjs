@@ -2,7 +2,7 @@
 // The README's commands start here. Plain Node (no dependencies), because it runs before `npm ci`.
 //
 //   node scripts/bootstrap.mjs start   install deps, ensure Redis, start server + 10 simulated devices
-//   node scripts/bootstrap.mjs test    install deps, ensure redis-server exists, type-check, lint, cycles, vitest
+//   node scripts/bootstrap.mjs test    install deps and system packages (redis, chromium, libcoap3-bin, nginx), type-check, lint, cycles, vitest
 //   node scripts/bootstrap.mjs bench   install deps, ensure Redis, run the benchmark harness
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
@@ -42,18 +42,32 @@ function hasCommand(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
-/** Makes sure the redis-server binary exists, installing Debian's package when we are root. */
-function ensureRedisBinary() {
-  if (hasCommand('redis-server')) return;
+/**
+ * Debian packages the commands need, by the command that proves each is there. `start` and `bench` need Redis; `test`
+ * also drives Debian's Chromium (console tests), libcoap's DTLS clients (interop tests) and nginx (the load-balancer
+ * example). Missing ones are installed with apt-get in one go when we are root.
+ */
+const SYSTEM_PACKAGES = {
+  redis: [['redis-server', 'redis-server'], ['redis-cli', 'redis-tools']],
+  test: [
+    ['chromium', 'chromium'],
+    ['coap-client-openssl', 'libcoap3-bin'],
+    ['nginx', 'nginx'],
+  ],
+};
+
+function ensureSystemPackages(groups) {
+  const missing = [...new Set(groups.flatMap((g) => SYSTEM_PACKAGES[g]).filter(([cmd]) => !hasCommand(cmd)).map(([, pkg]) => pkg))];
+  if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) {
-    log('redis-server is not installed and this is not root: run `sudo apt-get install -y redis-server` or set LWTWIN_REDIS_URL');
+    log(`missing system packages and this is not root: run \`sudo apt-get install -y ${missing.join(' ')}\``);
     process.exit(1);
   }
-  log('installing redis-server (apt-get) ...');
+  log(`installing ${missing.join(', ')} (apt-get) ...`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  if (run('apt-get', ['update', '-qq'], { env }) !== 0 || run('apt-get', ['install', '-y', '-qq', 'redis-server'], { env }) !== 0) {
-    log('could not install redis-server with apt-get');
+  if (run('apt-get', ['update', '-qq'], { env }) !== 0 || run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env }) !== 0) {
+    log(`could not install ${missing.join(', ')} with apt-get`);
     process.exit(1);
   }
 }
@@ -85,7 +99,7 @@ async function ensureRedis(url) {
     log(`Redis at ${url} is not reachable`);
     process.exit(1);
   }
-  ensureRedisBinary();
+  ensureSystemPackages(['redis']);
   const dir = path.join(root, '.lwtwin', 'redis');
   mkdirSync(dir, { recursive: true });
   const port = u.port || '6379';
@@ -109,7 +123,7 @@ const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 async function main() {
   ensureDependencies();
   if (mode === 'test') {
-    ensureRedisBinary(); // the test setup starts its own throw-away redis-server
+    ensureSystemPackages(['redis', 'test']); // the test setup starts its own throw-away redis-server
     const steps = [
       ['type-check', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']],
       ['lint', bin('eslint'), ['.']],
