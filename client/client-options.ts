@@ -49,7 +49,7 @@ export interface LwM2mClientOptions {
   version?: LwM2mVersion;
   /** Binding without queue mode: 'U' (1.1: letters U, T, S, N). @defaultValue 'U' */
   binding?: string;
-  /** Queue mode (SPEC A5): after `awakeMs` without traffic the client sleeps. @defaultValue false */
+  /** Queue mode (LwM2M queue mode, OMA TS Transport 1.1 "Queue Mode Operation"): after `awakeMs` without traffic the client sleeps. @defaultValue false */
   queueMode?: boolean;
   /** Queue mode: how long the client stays reachable after its last message, ms (MAX_TRANSMIT_WAIT). @defaultValue 93000 */
   awakeMs?: number;

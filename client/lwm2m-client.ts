@@ -33,7 +33,7 @@ const UPDATE_OBJECTS = 4;
 const UPDATE_PLAIN = 8;
 
 /**
- * An LwM2M 1.1 (or 1.0) client: one simulated device (OMA TS Core §6; SPEC A). It registers with one server, keeps
+ * An LwM2M 1.1 (or 1.0) client: one simulated device (OMA TS Core 1.1 §6). It registers with one server, keeps
  * the registration alive with Updates, answers Device Management requests from its object instances, sends
  * notifications per the observation attributes, and supports queue mode. All its deadlines share one process-wide
  * timer (`DeadlineScheduler`), so an idle client costs no timer of its own.
@@ -197,7 +197,7 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
   }
 
   /**
-   * Queue mode: wakes up now — sends a Registration Update (the "I am awake" signal, SPEC A5), then flushes the
+   * Queue mode: wakes up now — sends a Registration Update (the "I am awake" signal, LwM2M queue mode, OMA TS Transport 1.1 "Queue Mode Operation"), then flushes the
    * notifications that became due. Resolves when the Update is answered.
    */
   async wake(): Promise<void> {
@@ -458,7 +458,7 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
     this.busy = true;
     this.currentState = 'registering';
     this.location = undefined;
-    this.notifier.clear(); // observations do not survive a Register (SPEC A3)
+    this.notifier.clear(); // observations do not survive a Register (OMA TS Core 1.1 §6.4 Information Reporting)
     const res = await this.exchange(registerRequest(this.registrationParams()));
     this.busy = false;
     if (this.currentState !== 'registering') return; // stopped meanwhile

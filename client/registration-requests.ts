@@ -7,7 +7,7 @@ import type { LwM2mVersion } from './content-formats.ts';
 import type { ObjectTree } from './object-tree.ts';
 
 /**
- * The Register/Update link payload (OMA TS Core 1.1 §6.2.1; SPEC A1):
+ * The Register/Update link payload (OMA TS Core 1.1 §6.2.1):
  * `</>;rt="oma.lwm2m";ct="60 110 112 11542",</1/0>,</3>;ver=1.2,</3/0>,...`. Object 0 is never listed; `ver` marks
  * objects whose version is not 1.0 (1.1 only); the root `ct` is one value in 1.0 and a quoted list in 1.1.
  */
@@ -25,7 +25,7 @@ export function registrationPayload(tree: ObjectTree, model: ModelLookup, versio
   return serializeLinkFormat(links);
 }
 
-/** Binding text as sent in `b=` (SPEC A1): 1.0 folds queue mode in (`UQ`); 1.1 forbids Q (sent as the `Q` flag). */
+/** Binding text as sent in `b=` (OMA TS Core 1.1 §6.2 Client Registration): 1.0 folds queue mode in (`UQ`); 1.1 forbids Q (sent as the `Q` flag). */
 export function bindingParam(binding: string, version: LwM2mVersion, queueMode: boolean): string {
   if (version === '1.1') {
     if (!/^[UTSN]+$/.test(binding)) throw new ClientError('INVALID_OPTIONS', `binding "${binding}" is not a 1.1 binding (letters U, T, S, N; queue mode is the Q flag)`);

@@ -7,7 +7,7 @@ import type { LwM2mPath } from '../protocol/lwm2m/path.ts';
  */
 export interface DeviceOperationOptions {
   /**
-   * Queue mode (SPEC §A5): how long to keep the request buffered until the device wakes up. Job processors pass the
+   * Queue mode (LwM2M queue mode, OMA TS Transport 1.1 "Queue Mode Operation"): how long to keep the request buffered until the device wakes up. Job processors pass the
    * time left until the job's deadline for a queue-mode device, 0 otherwise (0 = fail at once with `DEVICE_ASLEEP`
    * when the device is asleep).
    */
@@ -16,7 +16,7 @@ export interface DeviceOperationOptions {
   timeoutMs?: number;
 }
 
-/** Notification attributes (OMA TS Core 1.1 §5.1.2, SPEC §A3), defined in protocol/. */
+/** Notification attributes (OMA TS Core 1.1 §5.1.2), defined in protocol/. */
 export type { NotificationAttributes };
 
 /**
@@ -30,17 +30,17 @@ export interface DeviceGateway {
   readonly serverId: string;
   /** serverId of the process holding the device's socket; undefined = not registered. */
   ownerOf(ep: string): Promise<string | undefined>;
-  /** True when the device registered in queue mode (SPEC §A5). */
+  /** True when the device registered in queue mode (LwM2M queue mode, OMA TS Transport 1.1 "Queue Mode Operation"). */
   isQueueMode(ep: string): Promise<boolean>;
-  /** Read (SPEC §A2): the leaves under `path`. */
+  /** Read (OMA TS Core 1.1 §6.3 Device Management): the leaves under `path`. */
   read(ep: string, path: LwM2mPath, opts: DeviceOperationOptions): Promise<LwM2mLeaf[]>;
-  /** Write, replace (SPEC §A2). A resource path takes a value or a resource node; block-wise is the gateway's job. */
+  /** Write, replace (OMA TS Core 1.1 §6.3 Device Management). A resource path takes a value or a resource node; block-wise is the gateway's job. */
   write(ep: string, path: LwM2mPath, value: LwM2mValue | LwM2mNode, opts: DeviceOperationOptions): Promise<void>;
-  /** Execute (SPEC §A2) with optional text arguments. */
+  /** Execute (OMA TS Core 1.1 §6.3 Device Management) with optional text arguments. */
   execute(ep: string, path: LwM2mPath, args: string | undefined, opts: DeviceOperationOptions): Promise<void>;
-  /** Write-Attributes (SPEC §A3). */
+  /** Write-Attributes (OMA TS Core 1.1 §6.4 Information Reporting). */
   writeAttributes(ep: string, path: LwM2mPath, attrs: NotificationAttributes, opts: DeviceOperationOptions): Promise<void>;
-  /** Starts (or keeps) an observation of `path` (SPEC §A3); notifications update the twin as source `notify`. */
+  /** Starts (or keeps) an observation of `path` (OMA TS Core 1.1 §6.4 Information Reporting); notifications update the twin as source `notify`. */
   observe(ep: string, path: LwM2mPath, opts: DeviceOperationOptions): Promise<void>;
   /** Cancels the observation of `path`. */
   cancelObservation(ep: string, path: LwM2mPath): Promise<void>;
@@ -51,7 +51,7 @@ export interface DeviceGateway {
   waitForValue(ep: string, path: LwM2mPath, predicate: (v: unknown) => boolean, timeoutMs: number, signal?: AbortSignal): Promise<unknown>;
 }
 
-/** A back-end patch of one twin (SPEC §B2): tags and/or desired properties; `null` deletes a key. */
+/** A back-end patch of one twin (Azure IoT Hub device twins doc): tags and/or desired properties; `null` deletes a key. */
 export interface TwinPatchSpec {
   tags?: Record<string, unknown>;
   properties?: { desired?: Record<string, unknown> };
@@ -59,9 +59,9 @@ export interface TwinPatchSpec {
 
 /** What job processors need from the twin store. Implemented by the server. */
 export interface TwinGateway {
-  /** Updates ONLY these reported properties, with source `read` (SPEC §B6 deep read, §B7). */
+  /** Updates ONLY these reported properties, with source `read` (docs/twin-model.md, deep reads). */
   applyRead(ep: string, leaves: LwM2mLeaf[], timestamp: number): Promise<void>;
-  /** Applies a tags / desired patch (SPEC §B2). */
+  /** Applies a tags / desired patch (Azure IoT Hub device twins doc). */
   patch(ep: string, patch: TwinPatchSpec): Promise<void>;
   /** Device ids matching a WHERE condition of the twin query language; throws a 400-type error for malformed queries. */
   resolveQuery(where: string): Promise<string[]>;

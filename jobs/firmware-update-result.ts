@@ -1,7 +1,7 @@
-/** Firmware Update object (5) State values (SPEC §A6; OMA TS Core Appendix E.6). */
+/** Firmware Update object (5) State values (OMA registry object 5 Firmware Update v1.2, objects/ddf/5.xml; OMA TS Core Appendix E.6). */
 export const FIRMWARE_STATE = Object.freeze({ idle: 0, downloading: 1, downloaded: 2, updating: 3 });
 
-/** Update Result /5/0/5 codes and their meanings (SPEC §A6). */
+/** Update Result /5/0/5 codes and their meanings (OMA registry object 5 Firmware Update v1.2, /5/0/5). */
 const MEANINGS: readonly string[] = Object.freeze([
   'initial value', // 0
   'firmware updated successfully', // 1

@@ -39,7 +39,7 @@ const MAX_PAGE = 1000;
 const LIST_SCAN_BUDGET = 5000;
 
 /**
- * Device jobs on BullMQ (SPEC §B5, §B6): the facade the HTTP API and the CLI use.
+ * Device jobs on BullMQ (Azure IoT Hub jobs doc; docs/twin-model.md): the facade the HTTP API and the CLI use.
  *
  * - `submit` checks everything first and creates nothing on bad input (JobError with a clear message).
  * - A single-device job is one BullMQ job in the device queue of the server that owns the device
@@ -173,7 +173,7 @@ export class JobService {
     return view;
   }
 
-  /** Jobs newest first, optionally of one status and/or type (SPEC §B5 job query). */
+  /** Jobs newest first, optionally of one status and/or type (Azure IoT Hub jobs doc, job query). */
   async list(query: JobListQuery = {}): Promise<JobPage> {
     if (query.status !== undefined && !JOB_STATUSES.includes(query.status)) throw new JobError('INVALID_JOB', `unknown status "${String(query.status)}" (known: ${JOB_STATUSES.join(', ')})`);
     if (query.type !== undefined && !isJobType(query.type)) throw new JobError('INVALID_JOB', `unknown job type "${String(query.type)}"`);
@@ -208,7 +208,7 @@ export class JobService {
   }
 
   /**
-   * Cancels a job (SPEC §B5): status `cancelled`, pending devices are dropped (their queued work is skipped),
+   * Cancels a job (Azure IoT Hub jobs doc): status `cancelled`, pending devices are dropped (their queued work is skipped),
    * running devices finish but do not change the status. Cancelling a cancelled job is a no-op; a completed or
    * failed job gives JOB_FINISHED; an unknown one NOT_FOUND.
    */

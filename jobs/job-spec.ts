@@ -1,18 +1,18 @@
 import type { ResourceType } from '../protocol/lwm2m/model.ts';
 import type { NotificationAttributes, TwinPatchSpec } from './device-gateway.ts';
 
-/** The job types (SPEC §B5, §B6): deep read/write, execute (reboot, factory reset ...), firmware update, twin update, observe and write-attributes. */
+/** The job types (Azure IoT Hub jobs doc; docs/twin-model.md): deep read/write, execute (reboot, factory reset ...), firmware update, twin update, observe and write-attributes. */
 export const JOB_TYPES = ['deepRead', 'deepWrite', 'execute', 'firmwareUpdate', 'twinUpdate', 'observe', 'writeAttributes'] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
 /**
  * The devices a job runs on: exactly one of `deviceId` (a single-device job), `deviceIds` or `query` (a fleet job:
- * one parent and one child per device; SPEC §B5 `queryCondition`, 2016 `deviceIds`).
+ * one parent and one child per device; Azure IoT Hub jobs doc: `queryCondition`; the 2016 preview: `deviceIds`).
  */
 export interface JobTargetSpec {
   deviceId?: string;
   deviceIds?: string[];
-  /** A WHERE condition of the twin query language (SPEC §B4), without the `WHERE` keyword. */
+  /** A WHERE condition of the twin query language (Azure IoT Hub query language doc), without the `WHERE` keyword. */
   query?: string;
 }
 
@@ -20,10 +20,10 @@ export interface JobTargetSpec {
 export interface JobOptionsSpec {
   /** Client-chosen id (letters, digits, `_`, `.`, `-`; at most 128). Submitting the same id twice runs the job once. */
   jobId?: string;
-  /** ISO 8601 time to start at (SPEC §B5 `startTime`); absent = now. A time in the past is refused. */
+  /** ISO 8601 time to start at (Azure IoT Hub jobs doc, `startTime`); absent = now. A time in the past is refused. */
   startTime?: string;
   /**
-   * Seconds from the start time after which unfinished devices fail with `TIMEOUT` (SPEC §B5
+   * Seconds from the start time after which unfinished devices fail with `TIMEOUT` (Azure IoT Hub jobs doc
    * `maxExecutionTimeInSeconds`). @defaultValue 300 for a single device, 3600 for a fleet
    */
   maxExecutionTimeSec?: number;
@@ -33,7 +33,7 @@ export interface JobOptionsSpec {
 
 export interface DeepReadSpec {
   type: 'deepRead';
-  /** Twin property name (`device.batteryLevel`) or LwM2M path (`/3/0/9`) (SPEC §B7). */
+  /** Twin property name (`device.batteryLevel`) or LwM2M path (`/3/0/9`) (docs/twin-model.md). */
   property: string;
 }
 export interface DeepWriteSpec {
@@ -49,7 +49,7 @@ export interface ExecuteSpec {
   type: 'execute';
   /** An executable resource: `device.reboot` (/3/0/4), `device.factoryReset` (/3/0/5) ... */
   property: string;
-  /** Execute arguments (SPEC §A2), e.g. `0,1='coap://x'`. */
+  /** Execute arguments (OMA TS Core 1.1 §6.3 Device Management), e.g. `0,1='coap://x'`. */
   args?: string;
 }
 export interface FirmwareUpdateSpec {

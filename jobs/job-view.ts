@@ -1,7 +1,7 @@
 import type { JobTarget, JobType } from './job-spec.ts';
 
 /**
- * Job status (SPEC §B5): `scheduled` until startTime, `queued` until a device starts, `running`, then `completed`
+ * Job status (Azure IoT Hub jobs doc): `scheduled` until startTime, `queued` until a device starts, `running`, then `completed`
  * (every device finished, even if some failed), `failed` (every device failed) or `cancelled`.
  */
 export type JobStatus = 'queued' | 'scheduled' | 'running' | 'completed' | 'failed' | 'cancelled';
@@ -10,7 +10,7 @@ export const JOB_STATUSES: readonly JobStatus[] = ['queued', 'scheduled', 'runni
 /** Status of one device of a job. `pending` covers waiting for the start, for a retry and for the device's turn. */
 export type DeviceJobStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
-/** SPEC §B5 `deviceJobStatistics`, plus `cancelled` (devices a cancel removed before they started). */
+/** `deviceJobStatistics` (Azure IoT Hub jobs doc), plus `cancelled` (devices a cancel removed before they started). */
 export interface JobCounts {
   devices: number;
   pending: number;
@@ -27,10 +27,10 @@ export interface DeviceJobError {
   message: string;
 }
 
-/** Firmware update stages reported as progress (SPEC §A6 state machine). */
+/** Firmware update stages reported as progress (OMA registry object 5 Firmware Update, v1.2: State /5/0/3). */
 export type FirmwareStage = 'downloading' | 'downloaded' | 'updating' | 'done';
 
-/** The outcome of one device (SPEC §B5 per-device outcome). Times are ISO 8601. */
+/** The outcome of one device (Azure IoT Hub jobs doc, per-device outcome). Times are ISO 8601. */
 export interface DeviceJobResult {
   deviceId: string;
   status: DeviceJobStatus;

@@ -1,7 +1,7 @@
 import type { LwM2mValue } from '../protocol/lwm2m/node.ts';
 
 /**
- * The JSON form of an LwM2M value in job results, as in the twin (SPEC §B7): numbers and booleans as such, time as
+ * The JSON form of an LwM2M value in job results, as in the twin (docs/twin-model.md): numbers and booleans as such, time as
  * ISO 8601, opaque as base64, objlnk and strings as strings, integers beyond 2^53 as decimal strings.
  */
 export function lwm2mValueToJson(value: LwM2mValue): string | number | boolean {

@@ -1,5 +1,5 @@
 /**
- * Stable camelCase names for objects and resources, derived from the DDF `<Name>` (SPEC B7: twin properties are
+ * Stable camelCase names for objects and resources, derived from the DDF `<Name>` (docs/twin-model.md#property-names: twin properties are
  * named from the object model). The result only ever contains ASCII letters and digits, so it is always a valid twin
  * key (no `.`, `$`, space or control characters) and can never be confused with a numeric id.
  *

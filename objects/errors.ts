@@ -5,7 +5,7 @@
 export type ObjectModelErrorCode =
   | 'DDF_INVALID' // a DDF file that is not XML or does not follow the OMA LwM2M DDF schema (LWM2M.xsd)
   | 'DDF_READ' // a DDF file or directory that cannot be read
-  | 'UNKNOWN_PROPERTY' // a twin property name or path with a segment that maps to no object or resource (SPEC B7)
+  | 'UNKNOWN_PROPERTY' // a twin property name or path with a segment that maps to no object or resource (docs/twin-model.md)
   | 'INVALID_PROPERTY'; // a property name or path that is malformed (empty segment, id out of 0..65535, too deep)
 
 export class ObjectModelError extends Error {

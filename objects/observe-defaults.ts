@@ -1,7 +1,7 @@
 import type { ModelLookup, ResourceModel } from '../protocol/lwm2m/model.ts';
 import { LwM2mPath } from '../protocol/lwm2m/path.ts';
 
-/** Objects whose readable resources are observed by default (SPEC B7): Device, Connectivity Monitoring, Firmware Update, Location. */
+/** Objects whose readable resources are observed by default (docs/twin-model.md#observation-defaults): Device, Connectivity Monitoring, Firmware Update, Location. */
 export const DEFAULT_OBSERVED_OBJECT_IDS: readonly number[] = Object.freeze([3, 4, 5, 6]);
 
 /** The resources to observe on one object instance. */

@@ -23,7 +23,7 @@ const MAX_ID = 65535;
 const NUMERIC = /^\d+$/;
 
 /**
- * THE mapping between LwM2M paths and twin property names (SPEC B7). Nothing else in lwtwin builds property names.
+ * THE mapping between LwM2M paths and twin property names (docs/twin-model.md#property-names). Nothing else in lwtwin builds property names.
  *
  * - Known objects and resources use their model names: `/3/0/9` <-> `device.batteryLevel`.
  * - Single-instance objects omit the instance level and map to instance 0: `device.timezone` -> `/3/0/15`.

@@ -7,12 +7,12 @@ export type ServerErrorCode =
   | 'BAD_REQUEST' // malformed or invalid input
   | 'NOT_FOUND' // no such registration, device, resource ...
   | 'PRECONDITION_FAILED' // a precondition of the request does not hold
-  | 'UNSUPPORTED_VERSION' // LwM2M enabler version not supported (Register → 4.12, SPEC §A1)
+  | 'UNSUPPORTED_VERSION' // LwM2M enabler version not supported (Register → 4.12, OMA TS Core 1.1 §6.2 Client Registration)
   | 'FORBIDDEN' // not allowed (e.g. endpoint name refused → 4.03)
   | 'CONFLICT' // the current state does not allow the change
   | 'TIMEOUT' // the device or a dependency did not answer in time
   | 'DEVICE_ERROR' // the device answered with an error code
-  | 'DEVICE_ASLEEP' // queue-mode device not reachable now (SPEC §A5)
+  | 'DEVICE_ASLEEP' // queue-mode device not reachable now (LwM2M queue mode, OMA TS Transport 1.1 "Queue Mode Operation")
   | 'OVERLOADED' // a bound was reached; retry later
   | 'INTERNAL'; // a bug or an unexpected failure
 

@@ -6,8 +6,8 @@ import { lwm2mValueToJson } from '../lwm2m-value-json.ts';
 import type { DeviceJobProcessor } from './device-job-context.ts';
 
 /**
- * Deep read (SPEC §B6): reads one property on the device and refreshes only that property's reported leaves in the
- * twin, with source `read` (SPEC §B7). The result is the value of a single resource (instance), or an object of
+ * Deep read (docs/twin-model.md#shallow-and-deep-reads): reads one property on the device and refreshes only that property's reported leaves in the
+ * twin, with source `read` (docs/twin-model.md). The result is the value of a single resource (instance), or an object of
  * property name -> value for anything wider.
  */
 export const deepReadProcessor: DeviceJobProcessor<Extract<JobPayload, { type: 'deepRead' }>> = async (ctx, payload) => {

@@ -4,8 +4,8 @@ import { toWriteValue } from '../validation/resource-value.ts';
 import type { DeviceJobProcessor } from './device-job-context.ts';
 
 /**
- * Deep write (SPEC §B6): writes one writable resource (checked when the job was submitted). The twin is not
- * changed: `reported` follows when the device notifies or is read (SPEC §B7).
+ * Deep write (docs/twin-model.md#shallow-and-deep-reads): writes one writable resource (checked when the job was submitted). The twin is not
+ * changed: `reported` follows when the device notifies or is read (docs/twin-model.md).
  */
 export const deepWriteProcessor: DeviceJobProcessor<Extract<JobPayload, { type: 'deepWrite' }>> = async (ctx, payload) => {
   const path = LwM2mPath.parse(payload.path);

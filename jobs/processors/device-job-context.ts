@@ -22,7 +22,7 @@ export interface DeviceJobContext {
   remainingMs(): number;
   /**
    * Options for one device operation: a queue-mode device gets `waitForWakeUpMs` = the time left until the job's
-   * deadline so that the request waits for the device to wake up (SPEC §A5); others get 0. `timeoutMs` is the time
+   * deadline so that the request waits for the device to wake up (LwM2M queue mode, OMA TS Transport 1.1 "Queue Mode Operation"); others get 0. `timeoutMs` is the time
    * left as well.
    */
   operationOptions(): Promise<DeviceOperationOptions>;

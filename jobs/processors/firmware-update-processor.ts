@@ -5,7 +5,7 @@ import { JobError } from '../job-error.ts';
 import type { JobPayload } from '../job-spec.ts';
 import type { DeviceJobContext, DeviceJobProcessor } from './device-job-context.ts';
 
-// SPEC §A6 object 5
+// OMA registry object 5 Firmware Update (objects/ddf/5.xml, v1.2)
 const PACKAGE = new LwM2mPath(5, 0, 0);
 const PACKAGE_URI = new LwM2mPath(5, 0, 1);
 const UPDATE = new LwM2mPath(5, 0, 2);
@@ -15,7 +15,7 @@ const UPDATE_RESULT = new LwM2mPath(5, 0, 5);
 const POLL_READ_TIMEOUT_MS = 30_000;
 
 /**
- * Firmware update (SPEC §A6 state machine), reported as progress downloading → downloaded → updating → done:
+ * Firmware update (the state machine of OMA registry object 5 Firmware Update, v1.2), reported as progress downloading → downloaded → updating → done:
  * 1. observe State /5/0/3 and Update Result /5/0/5;
  * 2. pull: write Package URI /5/0/1; push: write the package bytes to Package /5/0/0 (block-wise in the CoAP layer);
  * 3. wait for State 2 Downloaded (a download failure shows as Update Result 2–9 and fails the job);

@@ -15,7 +15,7 @@ export interface DeadlineSweeperOptions {
 const CLAIM_LIMIT = 100;
 
 /**
- * Fails what is left of jobs past their deadline (SPEC §B5 maxExecutionTimeInSeconds) with `TIMEOUT`, including
+ * Fails what is left of jobs past their deadline (Azure IoT Hub jobs doc, `maxExecutionTimeInSeconds`) with `TIMEOUT`, including
  * devices whose server died and never came back. Every process with workers runs one; claims are leased, so a job
  * is expired by one sweeper at a time and by another one if that sweeper dies.
  */

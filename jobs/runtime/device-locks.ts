@@ -1,7 +1,7 @@
 /**
  * Per-device FIFO locks of one worker process: jobs of one device run one at a time, in the order they acquired
  * the lock. A worker acquires synchronously when BullMQ hands it a job, so the order is the dequeue order, which
- * for one queue is the submission order (SPEC §A5: one outstanding request per device).
+ * for one queue is the submission order (LwM2M queue mode, OMA TS Transport 1.1 "Queue Mode Operation": one outstanding request per device).
  */
 export class DeviceLocks {
   private readonly tails = new Map<string, Promise<void>>();

@@ -8,7 +8,7 @@ import type { ChildJobData, DispatchJobData, JobQueues } from './job-queues.ts';
 const BATCH = 500;
 
 /**
- * Runs a fleet job's parent at its start time (SPEC §B6: one parent, one child per device): scheduled → queued,
+ * Runs a fleet job's parent at its start time (docs/twin-model.md#fleet-jobs: one parent, one child per device): scheduled → queued,
  * then one child per device into the queue of the server that owns the device now (the control queue for devices
  * with no owner, and for twin updates, which need no device). Child ids are derived from the job id and the
  * device's position, so a dispatch repeated after a crash adds no duplicates. The job itself completes when its

@@ -5,7 +5,7 @@ import { JobError } from '../job-error.ts';
 const CACHE_TTL_MS = 10 * 60 * 1000;
 
 /**
- * Loads firmware packages for push updates (SPEC §A6 Package /5/0/0): a local file or an http(s) URL, at most
+ * Loads firmware packages for push updates (OMA registry object 5 Firmware Update, Package /5/0/0): a local file or an http(s) URL, at most
  * `maxBytes`. Bytes are cached per process for 10 minutes and concurrent loads of one source share one read, so a
  * fleet job fetches a package once per server. Failures are `PACKAGE_UNAVAILABLE`.
  */

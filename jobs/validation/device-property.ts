@@ -9,7 +9,7 @@ const TWIN_SECTION = /^properties\.(reported|desired)\./;
 const NUMERIC = /^\d+$/;
 
 /**
- * Resolves the property a device job targets (SPEC §B6, §B7) and refuses, before any job exists, what cannot be done
+ * Resolves the property a device job targets (docs/twin-model.md) and refuses, before any job exists, what cannot be done
  * on a device:
  * - tags (`tags.x`) and service properties (a name whose first segment is no known object: it lives only in the
  *   twin) → `SERVICE_PROPERTY`; a `properties.reported.` / `properties.desired.` prefix is accepted and dropped;

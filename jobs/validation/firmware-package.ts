@@ -3,14 +3,14 @@ import path from 'node:path';
 import { JobError } from '../job-error.ts';
 import type { JobPayload } from '../job-spec.ts';
 
-/** SPEC §A6: Package URI holds at most 255 characters. */
+/** OMA registry object 5 Firmware Update v1.2: Package URI (/5/0/1) holds at most 255 characters. */
 export const MAX_PACKAGE_URI_LENGTH = 255;
 const PULL_SCHEMES = new Set(['coap:', 'coaps:', 'coap+tcp:', 'coaps+tcp:', 'http:', 'https:']);
 
 type FirmwarePayload = Extract<JobPayload, { type: 'firmwareUpdate' }>;
 
 /**
- * Checks a firmware update's package (SPEC §A6 object 5): exactly one of `packageUri` (pull: a coap(s) or http(s)
+ * Checks a firmware update's package (OMA registry object 5 Firmware Update, v1.2): exactly one of `packageUri` (pull: a coap(s) or http(s)
  * URI of at most 255 characters, written to /5/0/1) and `packageSource` (push: bytes written to /5/0/0, from an
  * http(s) URL fetched when the job runs, or a local file that must exist now, be non-empty and at most
  * `maxPackageBytes`; it is stored as an absolute path and must be readable by every server process).

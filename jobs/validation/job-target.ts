@@ -10,11 +10,11 @@ export interface ResolvedTarget {
   fleet: boolean;
 }
 
-const MAX_QUERY_LENGTH = 8192; // SPEC §B4
+const MAX_QUERY_LENGTH = 8192; // Azure IoT Hub query language doc
 const EXISTS_BATCH = 200;
 
 /**
- * Resolves a job's target (SPEC §B5: one device, `deviceIds`, or a `queryCondition`) to device ids, refusing an
+ * Resolves a job's target (Azure IoT Hub jobs doc: one device, `deviceIds`, or a `queryCondition`) to device ids, refusing an
  * unknown device (`NOT_FOUND`), a malformed query (`BAD_QUERY`), an empty fleet (`EMPTY_FLEET`) and a fleet larger
  * than `maxDevices` (`INVALID_JOB`).
  */

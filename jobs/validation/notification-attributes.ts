@@ -8,7 +8,7 @@ const PERIODS = new Set<Name>(['pmin', 'pmax']);
 const NUMERIC_TYPES = new Set(['integer', 'unsignedInteger', 'float']);
 
 /**
- * Checks a write-attributes job's attributes (OMA TS Core 1.1 §5.1.2, SPEC §A3) and returns a clean copy:
+ * Checks a write-attributes job's attributes (OMA TS Core 1.1 §5.1.2) and returns a clean copy:
  * known names only, at least one; `null` unsets; pmin / pmax whole seconds ≥ 0 with pmin ≤ pmax; gt / lt / st
  * finite numbers on a (numeric, when the model is known) resource only, st ≥ 0, lt < gt and lt + 2·st < gt.
  * Throws `BAD_VALUE` (or `INVALID_JOB` for a missing object).

@@ -12,7 +12,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 
 /**
  * Converts a JSON value given for a deep write into the LwM2M value of a resource of type `type` (OMA TS Core
- * Appendix C data types; SPEC §A4 "Values"), or throws `BAD_VALUE` naming the property:
+ * Appendix C data types; OMA TS Core 1.1 §7.4 data formats), or throws `BAD_VALUE` naming the property:
  *   integer / unsignedInteger: a JSON integer (or a decimal string for values beyond 2^53), in the model's range;
  *   float: a finite number; boolean: true / false; string, corelnk: a string;
  *   time: an ISO 8601 date-time or whole seconds since the epoch; objlnk: `"O:I"` with ids in 0..65535;
@@ -68,7 +68,7 @@ export function toResourceValue(type: ResourceType, json: unknown, property: str
 
 /**
  * The value to write to a resource: one value, or for a multi-instance resource written as a whole an object
- * `{ "<instance id>": value }` that becomes a multiple-resource node (SPEC §B7: no arrays). Throws `BAD_VALUE`.
+ * `{ "<instance id>": value }` that becomes a multiple-resource node (docs/twin-model.md#values-and-limits: no arrays). Throws `BAD_VALUE`.
  */
 export function toWriteValue(resource: Pick<ResourceModel, 'id' | 'type' | 'multiple' | 'range'>, wholeResource: boolean, json: unknown, property: string): LwM2mValue | LwM2mMultipleResource {
   if (!(resource.multiple && wholeResource)) return toResourceValue(resource.type, json, property, resource.range);

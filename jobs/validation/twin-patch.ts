@@ -1,14 +1,14 @@
 import type { TwinPatchSpec } from '../device-gateway.ts';
 import { JobError } from '../job-error.ts';
 
-/** SPEC §B2: twin documents nest at most 10 levels. */
+/** Azure IoT Hub device twins doc, "Tags and properties format": twin documents nest at most 10 levels. */
 const MAX_DEPTH = 10;
-// SPEC §B2: keys exclude C0/C1 controls, '.', '$' and space.
+// Azure IoT Hub device twins doc, "Tags and properties format": keys exclude C0/C1 controls, '.', '$' and space.
 // eslint-disable-next-line no-control-regex
 const BAD_KEY = /[\u0000-\u001f\u007f-\u009f.$ ]/;
 
 /**
- * Checks a twin update job's patch (SPEC §B2 back-end PATCH): an object with `tags` and/or `properties.desired`,
+ * Checks a twin update job's patch (Azure IoT Hub device twins doc, "Back-end operations": update twin): an object with `tags` and/or `properties.desired`,
  * each a non-empty object whose keys are valid twin keys and whose depth is at most 10. `null` values delete keys.
  * The twin store applies its own limits (sizes) when the job runs. Throws `INVALID_JOB`.
  */
@@ -25,7 +25,7 @@ export function checkTwinPatch(input: unknown): TwinPatchSpec {
   if (input.properties !== undefined) {
     const props = input.properties;
     if (!isPlainObject(props) || Object.keys(props).some((k) => k !== 'desired')) {
-      throw new JobError('INVALID_JOB', '"patch.properties" may hold "desired" only: reported properties are written by devices (SPEC §B2)');
+      throw new JobError('INVALID_JOB', '"patch.properties" may hold "desired" only: reported properties are written by devices (Azure IoT Hub device twins doc)');
     }
     if (props.desired !== undefined) {
       checkSection(props.desired, 'properties.desired');

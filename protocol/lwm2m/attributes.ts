@@ -1,5 +1,5 @@
 /**
- * Notification attributes (OMA TS Core 1.1 §5.1.2, Table 5.1.2-2; SPEC §A3): the attributes a server writes with
+ * Notification attributes (OMA TS Core 1.1 §5.1.2, Table 5.1.2-2): the attributes a server writes with
  * Write-Attributes and a client lists in a Discover answer. The periods (pmin, pmax, epmin, epmax) are whole
  * seconds; the thresholds (gt, lt, st) apply to numeric resources and resource instances only. The read-only
  * attributes `dim` and `ver` are not among them.

@@ -5,7 +5,7 @@ import type { LwM2mPath } from './path.ts';
 
 /**
  * CoRE Link Format (RFC 6690 §2) and the LwM2M uses of it: the Register/Update payload (OMA TS Core §6.2.1,
- * SPEC A1) and Discover answers (OMA TS Core §5.4.2, SPEC A2). Errors are `ProtocolError('LINK_FORMAT')`.
+ * OMA TS Core 1.1 §6.2 Client Registration) and Discover answers (OMA TS Core §5.4.2). Errors are `ProtocolError('LINK_FORMAT')`.
  */
 
 /**
@@ -180,7 +180,7 @@ function normalizeRoot(uri: string): string {
 }
 
 /**
- * Reads the Register/Update payload (OMA TS Core 1.1 §6.2.1; SPEC A1), e.g.
+ * Reads the Register/Update payload (OMA TS Core 1.1 §6.2.1), e.g.
  * `</>;rt="oma.lwm2m";ct="60 110 112 11542",</1/0>,</3/0>,</5>,</6>;ver=2.0`.
  * Links that are not object or object-instance paths under the root are ignored, as are object 0 (Security,
  * which must never be listed) and duplicates; invalid `ct` tokens are skipped. Text that is not link-format at

@@ -1,5 +1,5 @@
 /**
- * Load test of device jobs (SPEC §B5/§B6 deep read): `count` single-device deepRead jobs submitted through
+ * Load test of device jobs (Azure IoT Hub jobs doc; docs/twin-model.md deep read): `count` single-device deepRead jobs submitted through
  * JobService by `submitConcurrency` concurrent callers, run by this process's workers (`workerConcurrency` per
  * queue) against a fake gateway that answers at once. Reports jobs/s and enqueue → result latency (submit called →
  * the job's `completed` event received, as an /api/events client would see it), plus the submit latency alone.

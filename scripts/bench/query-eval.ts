@@ -1,6 +1,6 @@
 /**
  * Micro-benchmark of the twin query evaluator (server/query): compiles a few WHERE clauses once, then times
- * `matches` over 100,000 generated in-memory twins (SPEC §B4 queries, §B7 twin shape). Target: well under 100 ms
+ * `matches` over 100,000 generated in-memory twins (Azure IoT Hub query language doc; twin shape in docs/twin-model.md). Target: well under 100 ms
  * per pass. Run: `npx tsx scripts/bench/query-eval.ts [twinCount]`.
  */
 import { pathToFileURL } from 'node:url';

@@ -1,5 +1,5 @@
 /**
- * Load test of RedisRegistrationStore.add (SPEC §A1 Register): `count` registrations (each built with
+ * Load test of RedisRegistrationStore.add (Register, OMA TS Core 1.1 §6.2.1): `count` registrations (each built with
  * createRegistration, as the Register handler does) added by `concurrency` concurrent callers spread over
  * `connections` ioredis connections (one store each), each add one EVALSHA round trip. Target: 20,000 adds/s on
  * 2 cores. Keys go under a fresh `bench:reg:<random>:` prefix, deleted afterwards.

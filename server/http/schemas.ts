@@ -1,6 +1,6 @@
 /** JSON schemas shared by several routes. */
 
-/** An endpoint name (SPEC §A1 `ep`: at most 255 characters). */
+/** An endpoint name (OMA TS Core 1.1 §6.2 Client Registration `ep`: at most 255 characters). */
 export const endpointName = { type: 'string', minLength: 1, maxLength: 255 } as const;
 
 /** Route params `{ep}`. */

@@ -10,7 +10,7 @@ export function shapeOf(path: LwM2mPath): PayloadShape {
   return path.isResource() || path.isResourceInstance() ? 'single' : 'tree';
 }
 
-/** The formats a device announced (root `ct`, SPEC §A1), with the pre-registration TLV/JSON codes normalised. */
+/** The formats a device announced (root `ct`, OMA TS Core 1.1 §6.2 Client Registration), with the pre-registration TLV/JSON codes normalised. */
 export function announcedFormats(reg: Pick<Registration, 'contentFormats'>): Set<number> {
   const set = new Set<number>();
   for (const cf of reg.contentFormats) {
@@ -20,7 +20,7 @@ export function announcedFormats(reg: Pick<Registration, 'contentFormats'>): Set
 }
 
 /**
- * Picks the content format for a request to `reg` (OMA TS Core §7.4, SPEC §A4): SenML CBOR, then SenML JSON when
+ * Picks the content format for a request to `reg` (OMA TS Core §7.4): SenML CBOR, then SenML JSON when
  * announced; then TLV, mandatory for 1.0 clients (a 1.0 client that announced nothing supports TLV); then LwM2M CBOR
  * and LwM2M JSON when announced; text/plain for a single value when nothing else fits. Composite operations need
  * SenML (the path list of Read-Composite is SenML, OMA TS Core 1.1 §5.4.5). Only formats `canEncode` accepts (the server has a codec for) are picked.

@@ -63,7 +63,7 @@ export interface LwM2mServerOptions {
 export type { OperationOptions } from './device-operations.ts';
 
 /**
- * The LwM2M server core over one CoAP endpoint (OMA TS Core §6; SPEC §A1–§A5): the registration interface and Send
+ * The LwM2M server core over one CoAP endpoint (OMA TS Core §6): the registration interface and Send
  * (devices → server), the device-management and observe operations (server → devices, by endpoint name), queue-mode
  * presence, registration expiry, and typed events (`registered`, `updated`, `deregistered`, `expired`, `awake`,
  * `sleeping`, `notification`, `send`). Registrations live in the shared store; observations, presence and the

@@ -6,7 +6,7 @@ import type { LwM2mPath } from '../../protocol/lwm2m/path.ts';
 /** One observation this server process holds on a device (RFC 7641 §3; OMA TS Core §6.4.1). */
 export interface Observation {
   readonly endpoint: string;
-  /** The registration it was made under: a new Register drops it (SPEC §A3 "re-observe after every Register"). */
+  /** The registration it was made under: a new Register drops it (observations do not survive a new Register: OMA TS Core 1.1 §6.2.1 Register, §6.4 Information Reporting). */
   readonly registrationId: string;
   /** One path (Observe) or several (Observe-Composite). */
   readonly paths: readonly LwM2mPath[];

@@ -52,13 +52,13 @@ interface DeviceState {
   /** Awake until this time (ms); 0 while asleep. */
   awakeUntil: number;
   readonly queue: Pending[];
-  /** A request to the device is outstanding (NSTART = 1, RFC 7252 §4.7; SPEC §A5 "drain serially"). */
+  /** A request to the device is outstanding (NSTART = 1, RFC 7252 §4.7: drain serially). */
   busy: boolean;
   readonly waiters: Set<Waiter>;
 }
 
 /**
- * Presence of queue-mode devices (OMA TS Transport §6.5, SPEC §A5): a device is awake after Register, Update or any
+ * Presence of queue-mode devices (OMA TS Transport §6.5): a device is awake after Register, Update or any
  * message it sends, and asleep after `awakeMs` of silence or a request it did not answer. Requests to a queue-mode
  * device go out one at a time in submission order; to a sleeping device they fail fast with DEVICE_ASLEEP unless the
  * caller agreed to wait. Devices not in queue mode are not tracked: requests to them are sent at once.
@@ -97,7 +97,7 @@ export class QueueModePresence {
 
   /**
    * A Register or Update was accepted: records whether the device uses queue mode and marks it awake. Queued requests
-   * are sent on the next turn of the event loop, after the response to the Register/Update (SPEC §A1).
+   * are sent on the next turn of the event loop, after the response to the Register/Update (OMA TS Core 1.1 §6.2 Client Registration).
    */
   registered(device: PresenceDevice): void {
     if (!device.queueMode) {

@@ -43,14 +43,14 @@ export interface RegistrationHandlerOptions {
 }
 
 /**
- * The CoAP resources a device calls (OMA TS Core §6.2, §6.4.3; SPEC §A1, §A3):
+ * The CoAP resources a device calls (OMA TS Core §6.2, §6.4.3):
  * - `POST /rd?ep=...` Register → 2.01 Created, Location-Path `rd/{id}`; 4.00 bad parameters or links, 4.12 version,
  *   4.13 too large, 5.03 + Max-Age when the source address exceeds its Register rate;
  * - `POST /rd/{id}` Update → 2.04; 4.04 unknown id; the peer address and port are refreshed;
  * - `DELETE /rd/{id}` De-register → 2.02; 4.04 unknown id;
  * - `POST /dp` Send (see SendHandler); anything else 4.04, or 4.05 for a known resource and wrong method.
  * Side effects that involve other devices' traffic (events, drained queue-mode requests) run after the response is
- * handed to the socket: no DM request precedes the reply to a Register (SPEC §A1). Never throws.
+ * handed to the socket: no DM request precedes the reply to a Register (OMA TS Core 1.1 §6.2 Client Registration). Never throws.
  */
 export class RegistrationHandler {
   private readonly maxPayloadBytes: number;
@@ -118,7 +118,7 @@ export class RegistrationHandler {
       { now, graceMs: this.opts.lifetimeGraceMs },
     );
     const { previous } = await registrations.add(registration);
-    // SPEC §A1/§A3: a new Register replaces the registration and its observations.
+    // OMA TS Core 1.1 §6.2.1: a new Register replaces the registration and its observations.
     if (previous) observations.dropAll(previous.endpoint);
     this.opts.cache.put(registration);
     this.count('register');

@@ -32,7 +32,7 @@ export function sendFormats(): number[] {
 }
 
 /**
- * `POST /dp`, the Send operation (OMA TS Core 1.1 §6.4.3; SPEC §A3): a registered device pushes values as SenML.
+ * `POST /dp`, the Send operation (OMA TS Core 1.1 §6.4.3): a registered device pushes values as SenML.
  * 2.04 Changed on success; 4.00 when the sender is not registered (Leshan does the same) or the payload does not
  * decode; 4.15 for another content format; 4.13 above the size cap. The device is identified by its source address.
  */

@@ -17,7 +17,7 @@ export interface NotificationEvent {
   readonly receivedAt: number;
 }
 
-/** Data a device pushed with Send (OMA TS Core 1.1 §6.4.3; SPEC §A3). */
+/** Data a device pushed with Send (OMA TS Core 1.1 §6.4.3). */
 export interface SendEvent {
   readonly endpoint: string;
   readonly registration: Registration;
@@ -32,9 +32,9 @@ export interface LwM2mServerEvents {
   registered: { registration: Registration; previous?: Registration };
   updated: { previous: Registration; current: Registration };
   deregistered: { registration: Registration };
-  /** No Update within the lifetime (SPEC §A1); emitted by the one process whose sweep removed it. */
+  /** No Update within the lifetime (OMA TS Core 1.1 §6.2 Client Registration); emitted by the one process whose sweep removed it. */
   expired: { registration: Registration };
-  /** A queue-mode device became reachable (SPEC §A5). */
+  /** A queue-mode device became reachable (LwM2M queue mode, OMA TS Transport 1.1 "Queue Mode Operation"). */
   awake: { endpoint: string };
   /** A queue-mode device is no longer reachable. */
   sleeping: { endpoint: string };

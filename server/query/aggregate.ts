@@ -6,7 +6,7 @@ import { formatExpression } from './format.ts';
 export type AggregateRow = Record<string, unknown>;
 
 /**
- * Accumulates one aggregate over a group (SPEC §B4 aggregates):
+ * Accumulates one aggregate over a group (Azure IoT Hub query language doc, "GROUP BY clause" aggregates):
  * - COUNT(): the number of twins in the group;
  * - SUM(x): the sum of the numeric values of x (0 when there are none); other values are skipped;
  * - AVG(x): the mean of the numeric values (null when there are none);

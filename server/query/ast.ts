@@ -1,10 +1,10 @@
 /**
- * Syntax tree of the twin query language (SPEC §B4). Produced by `parseQuery` / `parseCondition`, consumed by the
+ * Syntax tree of the twin query language (Azure IoT Hub query language doc). Produced by `parseQuery` / `parseCondition`, consumed by the
  * evaluator, the index-hint extractor and the canonical printer. Every node carries `start`/`end` (0-based offsets
  * into the query text, end exclusive) so later passes can report errors at the right place.
  */
 
-/** A JSON primitive: the only values comparisons accept (SPEC §B4 "Comparisons only between primitives"). */
+/** A JSON primitive: the only values comparisons accept (Azure IoT Hub query language doc, "Expressions and conditions": comparisons only between primitive values). */
 export type Primitive = string | number | boolean | null;
 
 /** A literal as written: a primitive, or the `undefined` keyword. */

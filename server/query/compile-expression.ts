@@ -4,7 +4,7 @@ import { arithmetic, compareOrdered, isPrimitive, member, primitiveEquals, primi
 
 /**
  * Compiles expressions to closures once per query, so evaluating a twin never re-walks the syntax tree
- * (SPEC §B4 semantics, value rules in values.ts). Closures never throw for any input document.
+ * (Azure IoT Hub query language doc semantics, value rules in values.ts). Closures never throw for any input document.
  */
 export type Evaluator = (twin: unknown) => unknown;
 export type Predicate = (twin: unknown) => boolean;

@@ -8,8 +8,8 @@ import { parseCondition, parseQuery } from './parser.ts';
 import { QueryError } from './query-error.ts';
 
 /**
- * A parsed and compiled twin query (SPEC §B4). Compile once with `compileQuery`, then evaluate against any number of
- * twin documents (plain JSON objects shaped as in SPEC §B1); evaluation never throws and never re-parses.
+ * A parsed and compiled twin query (Azure IoT Hub query language doc). Compile once with `compileQuery`, then evaluate against any number of
+ * twin documents (plain JSON objects shaped as in Azure IoT Hub device twins doc); evaluation never throws and never re-parses.
  *
  * Semantics (see values.ts): comparisons hold only between primitives of the same kind, a missing path is
  * `undefined` and fails every comparison (`!=` included; `x = undefined` tests for absence), logic is two-valued.
@@ -51,7 +51,7 @@ export function compileQuery(text: string): CompiledQuery {
 }
 
 /**
- * Compiles a bare condition — a job's `queryCondition` (SPEC §B5), i.e. the text after WHERE — as
+ * Compiles a bare condition — a job's `queryCondition` (Azure IoT Hub jobs doc), i.e. the text after WHERE — as
  * `SELECT * FROM devices WHERE <condition>`. Error positions are relative to `condition`. Throws only `QueryError`.
  */
 export function compileCondition(condition: string): CompiledQuery {

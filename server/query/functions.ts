@@ -2,7 +2,7 @@ import type { AggregateFunctionName, ScalarFunctionName } from './ast.ts';
 import { isPrimitive } from './values.ts';
 
 /**
- * Scalar functions. SPEC §B4: IoT Hub documents only `IS_DEFINED` for twin queries; the others (`IS_NULL`,
+ * Scalar functions. The Azure IoT Hub query language doc ("Functions") documents only `IS_DEFINED` for twin queries; the others (`IS_NULL`,
  * `IS_STRING`, `IS_NUMBER`, `IS_BOOL`, `IS_OBJECT`, `IS_PRIMITIVE`, `STARTSWITH`, `ENDSWITH`, `CONTAINS`, `LOWER`,
  * `UPPER`) come from IoT Hub's message-routing language and are an extension of this server.
  * Every function is total: wrong argument types give `false` (predicates) or `undefined` (LOWER/UPPER), never an error.
@@ -33,7 +33,7 @@ export const SCALAR_FUNCTIONS: Readonly<Record<ScalarFunctionName, ScalarFunctio
   UPPER: { arity: 1, predicate: false, apply: (a) => (typeof a[0] === 'string' ? a[0].toUpperCase() : undefined) },
 });
 
-/** Aggregates (SPEC §B4) and their argument counts. */
+/** Aggregates (Azure IoT Hub query language doc) and their argument counts. */
 export const AGGREGATE_FUNCTIONS: Readonly<Record<AggregateFunctionName, number>> = Object.freeze({
   COUNT: 0,
   AVG: 1,

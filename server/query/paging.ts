@@ -3,13 +3,13 @@ import type { CompiledQuery } from './evaluate.ts';
 import { QueryError } from './query-error.ts';
 
 /**
- * Paging of query results (SPEC §B4 "Paging": page size from `x-ms-max-item-count`, the next page asked for with the
+ * Paging of query results (Azure IoT Hub query language doc and the REST "Query IoT Hub" operation: page size from `x-ms-max-item-count`, the next page asked for with the
  * `x-ms-continuation` token of the previous response).
  */
 
-/** Page size when the client asks for none. @defaultValue 100 (the current IoT Hub default, SPEC §B4). */
+/** Page size when the client asks for none. @defaultValue 100 (the current IoT Hub default). */
 export const DEFAULT_PAGE_SIZE = 100;
-/** Largest page served; larger requests are capped to it (the 2016 IoT Hub limit, SPEC §B4). */
+/** Largest page served; larger requests are capped to it (the 2016 IoT Hub query language doc). */
 export const MAX_PAGE_SIZE = 1000;
 /** Longest token accepted; anything longer is rejected before decoding. */
 const MAX_TOKEN_LENGTH = 4096;

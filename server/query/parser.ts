@@ -14,7 +14,7 @@ import { QueryError, type QueryErrorCode } from './query-error.ts';
 import { PROPERTY_SECTIONS, TWIN_ROOT_FIELDS, canonicalRoot } from './twin-fields.ts';
 import { checkCondition, checkQuery } from './validate.ts';
 
-/** SPEC §B4: queries are limited to 8192 characters. */
+/** Azure IoT Hub query language doc (and IoT Hub quotas): queries are limited to 8192 characters. */
 export const MAX_QUERY_LENGTH = 8192;
 /** Parentheses, NOT, unary minus and function calls may nest this deep (keeps the recursive-descent stack bounded). */
 export const MAX_NESTING = 64;
@@ -34,7 +34,7 @@ const LITERAL_WORDS: ReadonlyMap<string, LiteralValue> = new Map<string, Literal
 ]);
 
 /**
- * Parses a twin query (SPEC §B4):
+ * Parses a twin query (Azure IoT Hub query language doc):
  * ```
  * query      := SELECT [TOP n] ('*' | column (',' column)*) FROM devices [WHERE expr] [GROUP BY expr (',' expr)*]
  * column     := expr [AS name]                      -- expr may be COUNT() / AVG(e) / SUM(e) / MIN(e) / MAX(e)
@@ -58,7 +58,7 @@ export function parseQuery(text: string): QueryAst {
 }
 
 /**
- * Parses a bare condition — the part after WHERE — as used by job `queryCondition` (SPEC §B5).
+ * Parses a bare condition — the part after WHERE — as used by job `queryCondition` (Azure IoT Hub jobs doc).
  * Positions in errors are relative to `text`.
  */
 export function parseCondition(text: string): Expression {

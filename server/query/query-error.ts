@@ -1,12 +1,12 @@
 /**
- * The query layer's one error type (SPEC §B4). `code` is stable and machine-readable; the HTTP edge maps every code
+ * The query layer's one error type (Azure IoT Hub query language doc). `code` is stable and machine-readable; the HTTP edge maps every code
  * to 400. Errors about the query text carry `position` (0-based UTF-16 offset into the text) and the matching 1-based
  * `line` / `column`; errors about a continuation token or page size carry no position.
  */
 export type QueryErrorCode =
   | 'QUERY_SYNTAX' // the text is not a valid query (bad token, missing clause, unknown field, wrong arity)
   | 'QUERY_UNSUPPORTED' // valid IoT Hub syntax this server does not implement (devices.jobs, unknown function, …)
-  | 'QUERY_TOO_LONG' // longer than MAX_QUERY_LENGTH characters (SPEC §B4: 8192)
+  | 'QUERY_TOO_LONG' // longer than MAX_QUERY_LENGTH characters (Azure IoT Hub query language doc: 8192)
   | 'QUERY_BAD_CONTINUATION' // continuation token corrupted, forged, or issued for another query
   | 'QUERY_BAD_PAGE_SIZE'; // page size that is not a positive integer
 

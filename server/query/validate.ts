@@ -29,7 +29,7 @@ export function children(e: Expression): readonly Expression[] {
 }
 
 /**
- * Semantic checks after parsing (SPEC §B4): depth bound, aggregates only as whole SELECT columns, GROUP BY only with
+ * Semantic checks after parsing (Azure IoT Hub query language doc): depth bound, aggregates only as whole SELECT columns, GROUP BY only with
  * aggregate-style columns, unique column names. Throws `QueryError`.
  */
 export function checkQuery(q: QueryAst, text: string): void {

@@ -1,7 +1,7 @@
 import type { Primitive } from './ast.ts';
 
 /**
- * Value semantics of the query language (SPEC §B4 "Comparisons only between primitives"):
+ * Value semantics of the query language (Azure IoT Hub query language doc, "Expressions and conditions": comparisons only between primitive values):
  * - a missing path is `undefined`; objects and arrays are not primitives;
  * - `=` is true only for two primitives of the same kind with the same value (`5 = '5'` is false, `null = null` true);
  * - `!=` / `<>` is true only for two primitives that are not equal — so a missing path or an object is never `!=`

@@ -1,13 +1,13 @@
 import { ServerError } from '../errors.ts';
 import type { LwM2mVersion } from './registration.ts';
 
-/** Lifetime when a Register has no `lt` (SPEC §A1, OMA TS Core §6.2.1). */
+/** Lifetime when a Register has no `lt` (OMA TS Core 1.1 §6.2.1 Register). */
 export const DEFAULT_LIFETIME = 86_400;
 /** Largest accepted `lt`: the lifetime resource /1/x/1 is a 32-bit signed integer. */
 export const MAX_LIFETIME = 2 ** 31 - 1;
 /** Longest accepted endpoint name, in characters. */
 export const MAX_ENDPOINT_LENGTH = 255;
-/** Newest enabler version this server speaks; a newer minor or another major is refused with 4.12 (SPEC §A1). */
+/** Newest enabler version this server speaks; a newer minor or another major is refused with 4.12 (OMA TS Core 1.1 §6.2 Client Registration). */
 export const NEWEST_LWM2M_VERSION: LwM2mVersion = '1.2';
 
 /** The query parameters of a Register (`POST /rd?ep=&lt=&lwm2m=&b=&sms=[&Q]`), validated and defaulted. */
@@ -52,7 +52,7 @@ const BINDINGS_1_0: Readonly<Record<string, ParsedBinding>> = Object.freeze({
 const TRANSPORTS_1_1 = 'UTSN';
 
 /**
- * Parses the Uri-Query options of a Register (SPEC §A1). Unknown parameters are ignored.
+ * Parses the Uri-Query options of a Register (OMA TS Core 1.1 §6.2 Client Registration). Unknown parameters are ignored.
  * @throws ServerError BAD_REQUEST (→ 4.00) for a missing `ep` or any malformed parameter,
  *   UNSUPPORTED_VERSION (→ 4.12) for an `lwm2m` version this server does not speak.
  */
@@ -118,7 +118,7 @@ export function parseLwM2mVersion(text: string): LwM2mVersion {
 
 /**
  * Reads a binding for a client of `lwm2mVersion`: 1.0 accepts U, UQ, S, SQ, US, UQS; 1.1+ accepts any of U T S N,
- * each at most once, and no Q (SPEC §A1). The result lists transports in canonical order, queue mode apart.
+ * each at most once, and no Q (OMA TS Core 1.1 §6.2 Client Registration). The result lists transports in canonical order, queue mode apart.
  * @throws ServerError BAD_REQUEST
  */
 export function parseBinding(text: string, lwm2mVersion: LwM2mVersion): ParsedBinding {

@@ -28,7 +28,7 @@ export interface RegistrationExpiryOptions {
 }
 
 /**
- * Removes registrations whose lifetime ran out without an Update (SPEC §A1, OMA TS Core §6.2.1) by calling
+ * Removes registrations whose lifetime ran out without an Update (OMA TS Core 1.1 §6.2.1 Register) by calling
  * `store.removeExpired` periodically, and hands them to `onExpired`. Safe to run in every server process: the store
  * gives each expired registration to one caller only. Errors are logged, never thrown out of the timer.
  */

@@ -15,7 +15,7 @@ export interface RegistrationPage {
 }
 
 /**
- * Where registrations live (SPEC §A1): one per endpoint, reachable by endpoint, registration id and peer address.
+ * Where registrations live (OMA TS Core 1.1 §6.2 Client Registration): one per endpoint, reachable by endpoint, registration id and peer address.
  * Implementations: `MemoryRegistrationStore` (one process) and `RedisRegistrationStore` (shared by server processes).
  * Every method that changes more than one index does so atomically. Invalid arguments reject with `ServerError`.
  */

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 
-/** LwM2M enabler versions this server speaks (SPEC §A1, `lwm2m` parameter). */
+/** LwM2M enabler versions this server speaks (OMA TS Core 1.1 §6.2 Client Registration, `lwm2m` parameter). */
 export type LwM2mVersion = '1.0' | '1.1' | '1.2';
 
-/** Transport address of a device: where its requests came from and where ours go (SPEC §A1 "Store the peer"). */
+/** Transport address of a device: where its requests came from and where ours go (the server records the source address of the Register: OMA TS Core 1.1 §6.2.1). */
 export interface Peer {
   readonly address: string;
   readonly port: number;
@@ -23,14 +23,14 @@ export interface ObjectLink {
  */
 export interface Registration {
   readonly endpoint: string;
-  /** Random, URL-safe, short; the client addresses `/rd/{registrationId}` with it (SPEC §A1 Location-Path). */
+  /** Random, URL-safe, short; the client addresses `/rd/{registrationId}` with it (Location-Path of the Register response: OMA TS Transport 1.1, Client Registration Interface mapping). */
   readonly registrationId: string;
   readonly peer: Peer;
   /** Lifetime in seconds (`lt`). */
   readonly lifetime: number;
   /** Transport letters without Q, in canonical order U T S N (e.g. 1.0 `UQS` → `US`). */
   readonly binding: string;
-  /** Queue mode (SPEC §A5): Q in a 1.0 binding or the 1.1+ `Q` flag. */
+  /** Queue mode (LwM2M queue mode, OMA TS Transport 1.1 "Queue Mode Operation"): Q in a 1.0 binding or the 1.1+ `Q` flag. */
   readonly queueMode: boolean;
   readonly lwm2mVersion: LwM2mVersion;
   /** MSISDN without a leading `+`. */
@@ -39,13 +39,13 @@ export interface Registration {
   readonly serverId?: string;
   /** `/`, or the alternate root announced with `rt="oma.lwm2m"` (e.g. `/lwm2m`); prefixes every DM path. */
   readonly rootPath: string;
-  /** Content formats the client announced with the root link's `ct` (SPEC §A1). */
+  /** Content formats the client announced with the root link's `ct` (OMA TS Core 1.1 §6.2 Client Registration). */
   readonly contentFormats: readonly number[];
   readonly objectLinks: readonly ObjectLink[];
   readonly registeredAt: number;
   /** Time of the Register or of the last Update. */
   readonly lastUpdate: number;
-  /** lastUpdate + lifetime * 1000 + grace: no Update by then deletes the registration (SPEC §A1). */
+  /** lastUpdate + lifetime * 1000 + grace: no Update by then deletes the registration (OMA TS Core 1.1 §6.2 Client Registration). */
   readonly expiresAt: number;
 }
 
@@ -115,7 +115,7 @@ export function newRegistrationId(length = REGISTRATION_ID_LENGTH): string {
   return id;
 }
 
-/** The time a registration expires: lifetime after the last Register/Update, plus a grace (SPEC §A1). */
+/** The time a registration expires: lifetime after the last Register/Update, plus a grace (OMA TS Core 1.1 §6.2 Client Registration). */
 export function computeExpiresAt(lastUpdate: number, lifetimeSeconds: number, graceMs: number): number {
   return lastUpdate + lifetimeSeconds * 1000 + graceMs;
 }

@@ -1,5 +1,5 @@
 /**
- * Keeps twins in step with devices (SPEC §B7):
+ * Keeps twins in step with devices (docs/twin-model.md):
  * - device → twin: registration properties (`lwm2m.*`), the first answer of each observation and every fresh
  *   notification and Send become reported values, batched into one `applyReported` call per flush;
  * - after every Register: Write-Attributes pmin/pmax (defaults, per object, per resource) and Observe of the configured

@@ -1,5 +1,5 @@
 /**
- * Assembles the nested `properties.reported` section (SPEC §B1, §B7) from the flat stored fields of
+ * Assembles the nested `properties.reported` section (Azure IoT Hub device twins doc; docs/twin-model.md) from the flat stored fields of
  * reported-fields.ts. This runs for every twin a query scans, so the common path is one allocation-light pass that
  * decodes each field straight into the values and the `$metadata` trees.
  *

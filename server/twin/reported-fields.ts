@@ -1,10 +1,10 @@
 /**
- * Flat storage of reported properties (SPEC §B7): one field per leaf, named by the dotted property
+ * Flat storage of reported properties (docs/twin-model.md): one field per leaf, named by the dotted property
  * (`device.batteryLevel`), holding compact JSON `[value, timestampMs, source]`. A notification is then a write of a
  * few fields; the nested `reported` section with its `$metadata` is assembled on read.
  *
  * A deleted leaf stays as a tombstone `[null, timestampMs, source]`: it keeps stale writes from bringing the value
- * back, and it moves its parent's `$lastUpdated` (SPEC §B1: deletions are tracked). Tombstones are invisible otherwise.
+ * back, and it moves its parent's `$lastUpdated` (Azure IoT Hub device twins doc, "Device twin metadata": deletions are tracked). Tombstones are invisible otherwise.
  *
  * Write rules (the memory store runs `applyReportedFields`; the Redis store runs apply-reported-2.lua, which mirrors it
  * step by step — change one, change both):
@@ -21,7 +21,7 @@ import { REPORTED_SOURCES, type JsonPrimitive, type ReportedSource } from './twi
 /** One reported value observed on one device (the notify hot path's unit). */
 export interface ReportedUpdate {
   ep: string;
-  /** Property segments from the twin's `reported` root, e.g. `['device', 'batteryLevel']` (SPEC §B7). */
+  /** Property segments from the twin's `reported` root, e.g. `['device', 'batteryLevel']` (docs/twin-model.md). */
   property: string[];
   /** The new value; `null` deletes the property (and everything below it). */
   value: JsonPrimitive | null;

@@ -1,5 +1,5 @@
 /**
- * THE place where decoded LwM2M values become reported twin values (SPEC §B7). Property names come from
+ * THE place where decoded LwM2M values become reported twin values (docs/twin-model.md). Property names come from
  * objects/property-names.ts (`/3/0/9` -> `device.batteryLevel`); values are mapped to JSON primitives:
  * - string, boolean, finite number within ±(2^53−1) (or any non-integer): as is; objlnk is already `"O:I"`;
  * - Date (time): ISO 8601 UTC with ms; an invalid Date is refused;

@@ -1,6 +1,6 @@
 /**
  * A read cache in front of a twin store (an lru-cache keyed by device): whole twins (`get`) and shallow reads
- * (`getProperty`, SPEC §B6). `CachedTwinStore` is itself a `TwinStore`, so callers do not know whether they have one.
+ * (`getProperty`, docs/twin-model.md#shallow-and-deep-reads). `CachedTwinStore` is itself a `TwinStore`, so callers do not know whether they have one.
  *
  * Freshness:
  * - every write through this instance drops the device's entry before the write starts and again once it has
@@ -130,7 +130,7 @@ export class CachedTwinStore implements TwinStore {
     return this.write([ep], () => this.store.recordDesiredSync(ep, property, status));
   }
 
-  /** Not cached: queries are eventually consistent by definition (SPEC §B4). */
+  /** Not cached: queries are eventually consistent by definition (Azure IoT Hub query language doc). */
   query(query: TwinQuery, page: QueryPageRequest): Promise<QueryPage> {
     return this.store.query(query, page);
   }

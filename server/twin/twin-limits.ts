@@ -1,20 +1,20 @@
 /**
- * Twin format limits, current IoT Hub era (SPEC §B2 "Format limits by era"), and the checks shared by back-end
- * patches and device-reported values. Arrays are refused although the current era allows them: SPEC §B7 keeps
+ * Twin format limits, current IoT Hub era (Azure IoT Hub device twins doc, "Tags and properties format" and "Device twin size"), and the checks shared by back-end
+ * patches and device-reported values. Arrays are refused although the current era allows them: docs/twin-model.md#values-and-limits keeps
  * arrays out of the twin altogether.
  */
 import { ServerError } from '../errors.ts';
 import { isObject } from './twin.ts';
 
-/** Keys: at most 1 KB of UTF-8 (SPEC §B2). */
+/** Keys: at most 1 KB of UTF-8 (Azure IoT Hub device twins doc, "Tags and properties format"). */
 export const MAX_KEY_BYTES = 1024;
-/** String values: at most 4 KB of UTF-8 (SPEC §B2). */
+/** String values: at most 4 KB of UTF-8 (Azure IoT Hub device twins doc, "Tags and properties format"). */
 export const MAX_STRING_BYTES = 4096;
-/** Objects may nest 10 levels below the section root (SPEC §B2); see `checkPatchObject` for how levels count. */
+/** Objects may nest 10 levels below the section root (Azure IoT Hub device twins doc, "Tags and properties format"); see `checkPatchObject` for how levels count. */
 export const MAX_DEPTH = 10;
 /** Largest integer magnitude, 2^53 − 1 (the spec says 2^52 for IoT Hub; JSON numbers in JS are exact up to 2^53 − 1). */
 export const MAX_INTEGER = Number.MAX_SAFE_INTEGER;
-/** Section size limits in bytes, excluding `$` elements (SPEC §B2). */
+/** Section size limits in bytes, excluding `$` elements (Azure IoT Hub device twins doc, "Device twin size"). */
 export const MAX_TAGS_BYTES = 8 * 1024;
 export const MAX_DESIRED_BYTES = 32 * 1024;
 export const MAX_REPORTED_BYTES = 32 * 1024;
@@ -23,7 +23,7 @@ export const MAX_REPORTED_BYTES = 32 * 1024;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
-/** Why `key` is not a valid twin key, or undefined when it is (SPEC §B2: no C0/C1 controls, `.`, `$`, space). */
+/** Why `key` is not a valid twin key, or undefined when it is (Azure IoT Hub device twins doc, "Tags and properties format": no C0/C1 controls, `.`, `$`, space). */
 export function keyProblem(key: string): string | undefined {
   if (key === '') return 'keys must not be empty';
   if (key.includes(' ')) return 'keys must not contain spaces';

@@ -1,9 +1,9 @@
 /**
- * Back-end twin patches (SPEC §B2): validation and the recursive merge with its metadata rules. Pure functions; the
+ * Back-end twin patches (Azure IoT Hub device twins doc): validation and the recursive merge with its metadata rules. Pure functions; the
  * stores call `applyTwinPatch` inside their atomic step.
  *
  * Rules:
- * - A patch may hold `tags` and `properties.desired` (reported is written by the device only, SPEC §B2).
+ * - A patch may hold `tags` and `properties.desired` (reported is written by the device only, Azure IoT Hub device twins doc).
  * - Objects merge recursively; `null` deletes a key; arrays are refused; see twin-limits.ts for key and value limits.
  * - Writing a value equal to the stored one is not a change: nothing is stamped and no version moves (an idempotent
  *   PATCH may be retried freely).
@@ -120,7 +120,7 @@ export function tagLeaves(tags: TwinObject): TagLeaf[] {
 }
 
 /**
- * The patch that turns `current` into `next` (keys missing from `next` become `null`), so a replace (PUT, SPEC §B2)
+ * The patch that turns `current` into `next` (keys missing from `next` become `null`), so a replace (PUT, Azure IoT Hub device twins doc)
  * runs through the same merge, metadata and atomicity as a patch.
  */
 export function replacementPatch(current: TwinObject, next: PatchObject): PatchObject {

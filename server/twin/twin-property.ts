@@ -1,5 +1,5 @@
 /**
- * Shallow reads (SPEC §B6): one property out of a section, with its freshness. Shared by both stores.
+ * Shallow reads (docs/twin-model.md#shallow-and-deep-reads): one property out of a section, with its freshness. Shared by both stores.
  */
 import { assembleReported, type ReportedFields } from './reported-document.ts';
 import { decodeLeaf } from './reported-fields.ts';

@@ -1,5 +1,5 @@
 /**
- * Query execution over a twin store (SPEC §B4), shared by both stores: they differ only in the `QuerySource` that
+ * Query execution over a twin store (Azure IoT Hub query language doc), shared by both stores: they differ only in the `QuerySource` that
  * lists ids, narrows candidates by index and loads twins. Evaluation is server/query's `CompiledQuery`; tokens are
  * its `ContinuationCodec` (bound to the query, tamper-evident) and page sizes its `resolvePageSize`, so errors about
  * either are `QueryError`s (400 at the HTTP edge), as for every other query problem.
@@ -25,7 +25,7 @@ import type { Twin } from './twin.ts';
 export type TwinQuery = CompiledQuery;
 
 export interface QueryPageRequest {
-  /** Items per page (SPEC §B4 `x-ms-max-item-count`), capped by server/query `MAX_PAGE_SIZE`. */
+  /** Items per page (Azure IoT Hub query language doc `x-ms-max-item-count`), capped by server/query `MAX_PAGE_SIZE`. */
   pageSize: number;
   /** The token from the previous page (`x-ms-continuation`). */
   continuationToken?: string;

@@ -19,7 +19,7 @@ import {
 
 /** Header fields. Numbers are decimal strings, objects compact JSON. */
 export const HeaderField = {
-  /** Twin version (SPEC §B1). */
+  /** Twin version (Azure IoT Hub device twins doc). */
   version: 'version',
   /** Creation time, ms; also the ETag incarnation. */
   created: 'created',

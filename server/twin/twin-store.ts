@@ -1,5 +1,5 @@
 /**
- * The twin store: the one interface through which the server reads and writes device twins (SPEC §B1, §B2, §B7).
+ * The twin store: the one interface through which the server reads and writes device twins (Azure IoT Hub device twins doc; docs/twin-model.md).
  * Implementations: `RedisTwinStore` (production) and `MemoryTwinStore` (unit tests); both pass
  * test/server/twin/twin-store.contract.ts. `CachedTwinStore` (twin-cache.ts) wraps either.
  *
@@ -48,7 +48,7 @@ export interface ApplyResult {
 
 export type TwinSectionName = 'reported' | 'desired' | 'tags';
 
-/** A shallow read (SPEC §B6): the server's copy of one property. */
+/** A shallow read (docs/twin-model.md#shallow-and-deep-reads): the server's copy of one property. */
 export interface PropertyValue {
   /** A leaf value, or for a node the assembled sub-object (values only, no `$metadata`). */
   value: TwinValue;
@@ -100,7 +100,7 @@ export interface TwinStore {
   delete(ep: string): Promise<boolean>;
 
   /**
-   * Back-end partial update of tags and/or desired (SPEC §B2), atomic. Throws `BAD_REQUEST` (validation, naming the
+   * Back-end partial update of tags and/or desired (Azure IoT Hub device twins doc), atomic. Throws `BAD_REQUEST` (validation, naming the
    * key path), `NOT_FOUND` (no twin), `PRECONDITION_FAILED` (If-Match does not match; nothing changed). A patch that
    * changes nothing returns the twin as is (no version bump).
    */
@@ -115,7 +115,7 @@ export interface TwinStore {
   applyReported(updates: readonly ReportedUpdate[]): Promise<ApplyResult>;
 
   /**
-   * Shallow read of one property (SPEC §B6) by segments from the section root (`['device', 'batteryLevel']`);
+   * Shallow read of one property (docs/twin-model.md#shallow-and-deep-reads) by segments from the section root (`['device', 'batteryLevel']`);
    * `[]` reads the whole section. Undefined when the twin or the property does not exist. A reported leaf costs one
    * Redis HGET.
    */
@@ -138,7 +138,7 @@ export interface TwinStore {
   recordDesiredSync(ep: string, property: readonly string[], status: DesiredSyncStatus): Promise<boolean>;
 
   /**
-   * Runs a compiled query (SPEC §B4) and returns one page in deviceId order, with a continuation token while more may
+   * Runs a compiled query (Azure IoT Hub query language doc) and returns one page in deviceId order, with a continuation token while more may
    * follow (a page may hold fewer than `pageSize` items — even none — and still carry a token when the scan budget ran
    * out). Tag equality conditions use the tag index; everything else scans.
    */

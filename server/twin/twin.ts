@@ -1,13 +1,13 @@
 /**
- * The device twin document (SPEC §B1), as the twin store returns it and the HTTP API serves it.
+ * The device twin document (Azure IoT Hub device twins doc), as the twin store returns it and the HTTP API serves it.
  *
- * Values are JSON without arrays (SPEC §B2, §B7: "no arrays anywhere"). Every node and leaf of `desired` and
+ * Values are JSON without arrays (Azure IoT Hub device twins doc; docs/twin-model.md: "no arrays anywhere"). Every node and leaf of `desired` and
  * `reported` has `$metadata` with `$lastUpdated` (ISO 8601 UTC with milliseconds); desired metadata adds
  * `$lastUpdatedVersion` (the desired `$version` that last wrote it) and reported leaf metadata adds `$source`
- * (SPEC §B7: `notify`, `read`, `send`, `register`).
+ * (docs/twin-model.md#metadata-and-sources: `notify`, `read`, `send`, `register`).
  *
  * Extension (not in IoT Hub): the root field `desiredSync` records, per desired property that maps to a device
- * resource, whether the device accepted the value (SPEC §B7 "the twin records whether the device accepted it").
+ * resource, whether the device accepted the value (docs/twin-model.md#desired-properties).
  */
 
 /** A JSON primitive a twin leaf can hold. `null` is never stored: in a patch it means "delete". */
@@ -19,13 +19,13 @@ export interface TwinObject {
   [key: string]: TwinValue;
 }
 
-/** A value inside a patch: like `TwinValue`, plus `null` meaning "delete this key" (SPEC §B2). */
+/** A value inside a patch: like `TwinValue`, plus `null` meaning "delete this key" (Azure IoT Hub device twins doc). */
 export type PatchValue = JsonPrimitive | null | PatchObject;
 export interface PatchObject {
   [key: string]: PatchValue;
 }
 
-/** Where a reported value came from (SPEC §B7). */
+/** Where a reported value came from (docs/twin-model.md#metadata-and-sources). */
 export type ReportedSource = 'notify' | 'read' | 'send' | 'register';
 export const REPORTED_SOURCES: readonly ReportedSource[] = ['notify', 'read', 'send', 'register'];
 
@@ -40,10 +40,10 @@ export interface TwinMetadata {
   [child: string]: TwinMetadata | string | number | undefined;
 }
 
-/** `properties.desired` / `properties.reported`: the values plus `$metadata` and `$version` (SPEC §B1). */
+/** `properties.desired` / `properties.reported`: the values plus `$metadata` and `$version` (Azure IoT Hub device twins doc). */
 export interface TwinSection {
   $metadata: TwinMetadata;
-  /** Rises by one on every change of this section (SPEC §B1). */
+  /** Rises by one on every change of this section (Azure IoT Hub device twins doc). */
   $version: number;
   [key: string]: TwinValue | TwinMetadata;
 }

@@ -1,5 +1,5 @@
 // Fake DeviceGateway / TwinGateway for job tests: simulated devices with latency, scripted errors, hangs, queue-mode
-// sleep and a firmware state machine (SPEC §A6). One FakeWorld is shared by the gateways of several "servers".
+// sleep and a firmware state machine (OMA registry object 5 Firmware Update). One FakeWorld is shared by the gateways of several "servers".
 import type { LwM2mLeaf, LwM2mNode, LwM2mValue } from '../../protocol/lwm2m/node.ts';
 import { LwM2mPath } from '../../protocol/lwm2m/path.ts';
 import type { DeviceGateway, DeviceOperationOptions, NotificationAttributes, TwinGateway, TwinPatchSpec } from '../../jobs/device-gateway.ts';
@@ -78,7 +78,7 @@ export class FakeDevice {
     for (const l of listeners) l();
   }
 
-  /** Queue mode: waits for wake-up up to `waitMs`, else DEVICE_ASLEEP (SPEC §A5). */
+  /** Queue mode: waits for wake-up up to `waitMs`, else DEVICE_ASLEEP (LwM2M queue mode, OMA TS Transport 1.1 "Queue Mode Operation"). */
   async reach(waitMs: number): Promise<void> {
     if (!this.queueMode || this.awake) return;
     if (waitMs <= 0) throw gatewayError('DEVICE_ASLEEP', `device ${this.ep} is asleep`);

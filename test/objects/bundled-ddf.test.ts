@@ -33,7 +33,7 @@ describe('bundled DDF files', () => {
     for (const f of files) expect(readFileSync(join(BUNDLED_DDF_DIR, f), 'utf8')).toMatch(/<!--\s*Written for lwtwin from the public/);
   });
 
-  it('carry the object versions of SPEC A6', () => {
+  it('carry the object versions of the OMA registry snapshot', () => {
     const versions = Object.fromEntries([...models.values()].map((m) => [m.id, m.version]));
     expect(versions).toMatchObject({ 0: '1.2', 1: '1.2', 3: '1.2', 4: '1.3', 5: '1.2', 6: '1.0' });
   });
@@ -55,7 +55,7 @@ describe('bundled DDF files', () => {
     });
   });
 
-  it('define Device (3) as in the SPEC A6 table', () => {
+  it('define Device (3) as in its OMA registry DDF', () => {
     expectRows(
       3,
       [
@@ -93,7 +93,7 @@ describe('bundled DDF files', () => {
     expect([7, 8, 10, 21].map((id) => device.resources.get(id)?.units)).toEqual(['mV', 'mA', 'KB', 'KB']);
   });
 
-  it('define Connectivity Monitoring (4) as in SPEC A6: all readable, 1, 4, 5 and 7 multiple', () => {
+  it('define Connectivity Monitoring (4) as in its OMA registry DDF: all readable, 1, 4, 5 and 7 multiple', () => {
     expectRows(
       4,
       [
@@ -118,7 +118,7 @@ describe('bundled DDF files', () => {
     expect([2, 6, 11].map((id) => cm.resources.get(id)?.units)).toEqual(['dBm', '%', 'dB']);
   });
 
-  it('define Firmware Update (5) as in the SPEC A6 table', () => {
+  it('define Firmware Update (5) as in its OMA registry DDF', () => {
     expectRows(
       5,
       [
@@ -148,7 +148,7 @@ describe('bundled DDF files', () => {
     ]);
   });
 
-  it('define Location (6) v1.0 as in SPEC A6: all readable, latitude/longitude/timestamp mandatory', () => {
+  it('define Location (6) v1.0 as in its OMA registry DDF: all readable, latitude/longitude/timestamp mandatory', () => {
     expectRows(
       6,
       [
@@ -165,7 +165,7 @@ describe('bundled DDF files', () => {
     expect([2, 3, 6].map((id) => models.get(6)?.resources.get(id)?.units)).toEqual(['m', 'm', 'm/s']);
   });
 
-  it('define Security (0) and Server (1) resources named in SPEC A6', () => {
+  it('define Security (0) and Server (1) resources named in their OMA registry DDFs', () => {
     expectRows(0, [
       [0, 'lwm2mServerUri', '', false, 'string', true],
       [1, 'bootstrapServer', '', false, 'boolean', true],

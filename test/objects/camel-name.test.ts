@@ -14,7 +14,7 @@ describe('toCamelName', () => {
     ['Sensor Value', 'sensorValue'],
     ['UTC Offset', 'utcOffset'],
     ['Temperature', 'temperature'],
-  ])('names %j as %j (SPEC B7 examples)', (ddf, expected) => {
+  ])('names %j as %j (docs/twin-model.md examples)', (ddf, expected) => {
     expect(toCamelName(ddf)).toBe(expected);
   });
 

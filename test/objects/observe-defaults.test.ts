@@ -10,7 +10,7 @@ beforeAll(async () => {
 
 const texts = (paths: readonly LwM2mPath[]): string[] => paths.map(String);
 
-describe('defaultObserveTargets (SPEC B7 observe defaults)', () => {
+describe('defaultObserveTargets (docs/twin-model.md#observation-defaults)', () => {
   it('observes objects 3, 4, 5 and 6 by default', () => {
     expect(DEFAULT_OBSERVED_OBJECT_IDS).toEqual([3, 4, 5, 6]);
   });

@@ -24,7 +24,7 @@ function failure(input: string, code: ObjectModelErrorCode): string {
   throw new Error(`expected "${input}" to be rejected`);
 }
 
-describe('PropertyNames.pathToProperty (SPEC B7)', () => {
+describe('PropertyNames.pathToProperty (docs/twin-model.md)', () => {
   it('names resources of single-instance objects without the instance level', () => {
     expect(toProperty('/3/0/9')).toEqual(['device', 'batteryLevel']);
     expect(toProperty('/3/0/15')).toEqual(['device', 'timezone']);

@@ -89,8 +89,8 @@ describe('link-format (RFC 6690)', () => {
   });
 });
 
-describe('registration links (OMA TS Core §6.2.1, SPEC A1)', () => {
-  it('reads the SPEC A1 payload: root, content formats, objects with versions', () => {
+describe('registration links (OMA TS Core §6.2.1)', () => {
+  it('reads a Register payload (OMA TS Core 1.1 §6.2.1): root, content formats, objects with versions', () => {
     const reg = parseRegistrationLinks('</>;rt="oma.lwm2m";ct="60 110 112 11542 11543",</1/0>,</3/0>,</5>,</6>;ver=2.0');
     expect(reg.rootPath).toBe('/');
     expect(reg.contentFormats).toEqual([60, 110, 112, 11542, 11543]);

@@ -1,5 +1,5 @@
 --[[
-  Cancels a job (SPEC §B5): status cancelled, every pending device cancelled (its queued work is skipped when
+  Cancels a job (Azure IoT Hub jobs doc): status cancelled, every pending device cancelled (its queued work is skipped when
   dequeued); running devices finish and are counted, but the status stays cancelled.
 
   Input:

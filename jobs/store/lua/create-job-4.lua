@@ -1,5 +1,5 @@
 --[[
-  Creates a job record unless one with this id exists (idempotent submit, SPEC §B5 PUT /jobs/v2/{jobId}).
+  Creates a job record unless one with this id exists (idempotent submit, as PUT /jobs/v2/{jobId} in the Azure IoT Hub jobs doc).
 
   Input:
     KEYS[1] job hash

@@ -1,5 +1,5 @@
 --[[
-  Enforces a job's deadline (SPEC §B5 maxExecutionTimeInSeconds): every device still pending or running fails
+  Enforces a job's deadline (Azure IoT Hub jobs doc, `maxExecutionTimeInSeconds`): every device still pending or running fails
   with the given error, then the job settles (completed, or failed when every device failed; a cancelled job
   stays cancelled). Does nothing to a finished job except drop it from the deadline set.
 

@@ -26,7 +26,7 @@ export type { LwM2mCodec, LwM2mTimedLeaf } from './types.ts';
 const CODECS: readonly LwM2mCodec[] = [textCodec, opaqueCodec, cborCodec, senmlJsonCodec, senmlCborCodec, tlvCodec, lwm2mJsonCodec, lwm2mCborCodec];
 
 const BY_FORMAT = new Map<number, LwM2mCodec>(CODECS.map((c) => [c.contentFormat, c]));
-// Pre-registration codes some 1.0 clients still use (SPEC A4).
+// Pre-registration codes some 1.0 clients still use (OMA TS Core 1.1 §7.4 data formats).
 BY_FORMAT.set(1542, tlvCodec);
 BY_FORMAT.set(1543, lwm2mJsonCodec);
 

@@ -12,7 +12,7 @@ import { toWireValue } from './values.ts';
 /**
  * LwM2M CBOR, `application/vnd.oma.lwm2m+cbor` (CF 11544), OMA TS Core 1.2 §7.4.7.
  *
- * ⚠ The OMA 1.2 text itself could not be read for this implementation (SPEC A4 marks the layout unverified). What
+ * ⚠ The OMA 1.2 text itself could not be read for this implementation (the layout is unverified). What
  * this relies on, from Anjay's decoder and its tests (AVSystem/Anjay `src/core/io/anjay_lwm2m_cbor_in.c`,
  * `tests/core/io/lwm2m_cbor_in.c`) and Leshan's 1.2 notes:
  *  - the payload is one CBOR map; a key is one path id (unsigned integer) or an array of ids, appended to the path

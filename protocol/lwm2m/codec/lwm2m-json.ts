@@ -58,7 +58,7 @@ function decodeLeaves(payload: Buffer, model: ModelLookup, basePath?: LwM2mPath)
     let timestamp: Date | undefined;
     if (bt !== undefined || t !== undefined) {
       let seconds = Number(bt ?? 0) + Number(t ?? 0);
-      // bt + t > 0 is seconds since the epoch, <= 0 relative to now (SPEC A4; Leshan reads the 1.0 examples so)
+      // bt + t > 0 is seconds since the epoch, <= 0 relative to now (OMA TS Core 1.1 §7.4 data formats; Leshan reads the 1.0 examples so)
       if (seconds <= 0) seconds += (now ??= Date.now()) / 1000;
       timestamp = new Date(Math.round(seconds * 1000));
       if (Number.isNaN(timestamp.getTime())) decodeFail(`${FORMAT} entry ${i} (${text}): time ${seconds} is out of range`);

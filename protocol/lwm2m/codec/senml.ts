@@ -122,7 +122,7 @@ export interface SenmlOutRecord {
 
 /**
  * Records for `leaves`. With `base` (the request path of Read/Observe), the first record carries `bn` and names
- * are relative: `[{bn:"/3/0/", n:"0", vs:"…"}, {n:"9", v:95}]` (SPEC A4). Without, each record names its full path.
+ * are relative: `[{bn:"/3/0/", n:"0", vs:"…"}, {n:"9", v:95}]` (RFC 8428 §4.5; OMA TS Core 1.1 §7.4 SenML JSON). Without, each record names its full path.
  */
 export function leavesToSenml(leaves: readonly LwM2mLeaf[], model: ModelLookup, base: LwM2mPath | undefined, format: string): SenmlOutRecord[] {
   const out: SenmlOutRecord[] = [];

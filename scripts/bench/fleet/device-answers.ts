@@ -1,6 +1,6 @@
 /**
  * What a virtual benchmark device answers (OMA TS Core §6.3, §6.4): fixed values for objects 3, 4, 5 and 6 in the
- * SenML format the server asks for (SPEC §A4: a 1.1 device announcing SenML CBOR gets SenML CBOR), encoded once and
+ * SenML format the server asks for (OMA TS Core 1.1 §7.4 data formats: a 1.1 device announcing SenML CBOR gets SenML CBOR), encoded once and
  * cached, plus notification bodies for `/3/0` carrying one resource.
  */
 import type { ObjectRegistry } from '../../../objects/object-registry.ts';
@@ -10,7 +10,7 @@ import { ContentFormat } from '../../../protocol/lwm2m/content-format.ts';
 import type { LwM2mLeaf, LwM2mValue } from '../../../protocol/lwm2m/node.ts';
 import { LwM2mPath } from '../../../protocol/lwm2m/path.ts';
 
-/** The link payload of a Register (SPEC §A1): root with the formats, then the instances of objects 1, 3, 4, 5, 6. */
+/** The link payload of a Register (OMA TS Core 1.1 §6.2 Client Registration): root with the formats, then the instances of objects 1, 3, 4, 5, 6. */
 export const REGISTER_LINKS = '</>;rt="oma.lwm2m";ct="60 110 112 11542 11543",</1/0>,</3/0>,</4/0>,</5/0>,</6/0>';
 
 /** Resource values by `O/I/R` (or `O/I/R/RI` for multiple resources). */

@@ -1,8 +1,8 @@
 /**
  * HTTP load against the server's API with undici (a Pool with pipelining), run in its own process
  * (http-load-worker.ts): closed-loop lanes that each keep one request or job in flight for a fixed time.
- * - shallow reads: `GET /api/devices/{ep}/properties/{property}` (SPEC §B6), latency per request;
- * - deep reads: `POST /api/jobs {type: 'deepRead', deviceId, property}` (SPEC §B6) → 202, then the job's
+ * - shallow reads: `GET /api/devices/{ep}/properties/{property}` (docs/twin-model.md), latency per request;
+ * - deep reads: `POST /api/jobs {type: 'deepRead', deviceId, property}` (docs/twin-model.md) → 202, then the job's
  *   `completed`/`failed` status event on the jobs' Redis channel; latency enqueue → result.
  */
 import { Redis } from 'ioredis';

@@ -1,5 +1,5 @@
 /**
- * Scenario `deep-read` (SPEC §B6 deep read, §B5 jobs): `POST /api/jobs {type: 'deepRead'}` for online virtual
+ * Scenario `deep-read` (docs/twin-model.md, deep reads; Azure IoT Hub jobs doc): `POST /api/jobs {type: 'deepRead'}` for online virtual
  * devices, closed loop at a fixed concurrency from a separate process; jobs/s completed and p50/p99 from the POST to
  * the job's `completed` event on the jobs channel. Once with 1 device and once with a larger fleet; a fresh server
  * per fleet size, each timed window one run.

@@ -1,7 +1,7 @@
 /**
  * One registration round, shared by the `registration` and `memory` scenarios: a fresh server process, `devices`
- * virtual devices Register (SPEC §A1) with a fixed number in flight, then the server observes objects 3, 4, 5, 6 of
- * every device (SPEC §B7) — counted through `/metrics` (`lwtwin_device_request_seconds_count{op="observe",
+ * virtual devices Register (OMA TS Core 1.1 §6.2 Client Registration) with a fixed number in flight, then the server observes objects 3, 4, 5, 6 of
+ * every device (docs/twin-model.md) — counted through `/metrics` (`lwtwin_device_request_seconds_count{op="observe",
  * outcome="ok"}`) — and finally the server's RSS and heap are read against the idle baseline.
  */
 import type { BenchContext } from '../bench-types.ts';

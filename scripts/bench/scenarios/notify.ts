@@ -1,5 +1,5 @@
 /**
- * Scenario `notify` (SPEC §A3, §B7): registered virtual devices send NON notifications of `/3/0` at fixed total rates,
+ * Scenario `notify` (OMA TS Core 1.1 §6.4 Information Reporting; docs/twin-model.md): registered virtual devices send NON notifications of `/3/0` at fixed total rates,
  * stepped upward, from a separate load-generator process. Per step: notifications/s written into twins (server metric
  * `lwtwin_twin_writes_total{source="device"}`, one leaf per notification), notify → visible latency sampled by a probe
  * device in this process (a CON notification with a unique Memory Free value, then polling the twin store until it

@@ -1,5 +1,5 @@
 /**
- * Scenario `query` (SPEC §B4): twins loaded directly through the twin store (twin-store.ts `loadTwins`: 100 plants,
+ * Scenario `query` (Azure IoT Hub query language doc): twins loaded directly through the twin store (twin-store.ts `loadTwins`: 100 plants,
  * ~11 reported leaves each), then through `POST /api/query` of a server on the same prefix: a tag-equality query (1 %
  * match) and a reported-property range query (~10 % match, a scan of every twin). Time = every page of the answer at
  * the largest page size (1000), first page shown too. Each timed pass is one run.

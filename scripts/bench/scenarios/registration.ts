@@ -1,5 +1,5 @@
 /**
- * Scenario `registration` (SPEC §A1): N virtual devices Register against a fresh server; registrations/s, Register →
+ * Scenario `registration` (OMA TS Core 1.1 §6.2 Client Registration): N virtual devices Register against a fresh server; registrations/s, Register →
  * 2.01 p50/p99, and the time until the server observes objects 3, 4, 5, 6 of every device. Median of `runs` rounds.
  */
 import { figure, type BenchContext, type ScenarioResult } from '../bench-types.ts';

@@ -1,5 +1,5 @@
 /**
- * Scenario `shallow-read` (SPEC §B6): `GET /api/devices/{ep}/properties/device.batteryLevel` at a fixed concurrency
+ * Scenario `shallow-read` (docs/twin-model.md): `GET /api/devices/{ep}/properties/device.batteryLevel` at a fixed concurrency
  * (undici Pool with pipelining) from a separate process, spread over the registered devices; reads/s, p50/p99 and the
  * shallow-read cache hit rate (`lwtwin_twin_cache_total`). One server; each timed window is one run.
  */

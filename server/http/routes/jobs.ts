@@ -8,7 +8,7 @@ const JOB_TYPES = ['deepRead', 'deepWrite', 'execute', 'firmwareUpdate', 'twinUp
 const STATUSES = ['queued', 'scheduled', 'running', 'completed', 'failed', 'cancelled'];
 const jobIdParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 128 } } } as const;
 
-/** Jobs (SPEC §B5): submit, inspect, list, cancel. Role operator. */
+/** Jobs (Azure IoT Hub jobs doc): submit, inspect, list, cancel. Role operator. */
 export async function jobRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   const operator = requireRole(ctx.auth, 'operator');
   const jobs = () => {

@@ -3,7 +3,7 @@ import type { ApiContext } from '../api-context.ts';
 import { requireRole } from '../guard.ts';
 import { compileQuery } from '../../query/evaluate.ts';
 
-/** `POST /api/query` `{query, pageSize?, continuationToken?}` → `{items, continuationToken?}` (SPEC §B4). */
+/** `POST /api/query` `{query, pageSize?, continuationToken?}` → `{items, continuationToken?}` (Azure IoT Hub query language doc). */
 export async function queryRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   app.post(
     '/api/query',

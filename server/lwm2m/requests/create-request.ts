@@ -24,7 +24,7 @@ export interface CreateResult {
 }
 
 /**
- * Create (OMA TS Core §6.3.6; SPEC §A2): POST /O with the new instance's resources, answered 2.01 Created with the
+ * Create (OMA TS Core §6.3.6): POST /O with the new instance's resources, answered 2.01 Created with the
  * new instance in Location-Path (`/O/I`). Without an instance id the payload carries resources only, which needs TLV
  * (SenML names every value by its full path, instance included).
  */

@@ -3,7 +3,7 @@ import type { LwM2mPath } from '../../../protocol/lwm2m/path.ts';
 import type { DownlinkContext, DownlinkRequest } from './downlink-request.ts';
 import { expectCode, requireLevels, toPath, uriPath } from './request-support.ts';
 
-/** Delete (OMA TS Core §6.3.7; SPEC §A2): DELETE /O/I, answered 2.02 Deleted. */
+/** Delete (OMA TS Core §6.3.7): DELETE /O/I, answered 2.02 Deleted. */
 export class DeleteRequest implements DownlinkRequest<void> {
   readonly operation = 'delete';
   readonly path: LwM2mPath;

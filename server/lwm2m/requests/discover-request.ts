@@ -12,7 +12,7 @@ export interface DiscoverResult {
   readonly links: DiscoverLink[];
 }
 
-/** Discover (OMA TS Core §6.3.2; SPEC §A2): GET /O[/I[/R]] with Accept 40, answered 2.05 with link-format. */
+/** Discover (OMA TS Core §6.3.2): GET /O[/I[/R]] with Accept 40, answered 2.05 with link-format. */
 export class DiscoverRequest implements DownlinkRequest<DiscoverResult> {
   readonly operation = 'discover';
   readonly path: LwM2mPath;

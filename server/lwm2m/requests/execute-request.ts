@@ -11,7 +11,7 @@ import { expectCode, requireLevels, toPath, uriPath } from './request-support.ts
  */
 const ARGUMENTS = /^\d(='[^']*')?(,\d(='[^']*')?)*$/;
 
-/** Execute (OMA TS Core §6.3.5; SPEC §A2): POST /O/I/R with optional text arguments, answered 2.04 Changed. */
+/** Execute (OMA TS Core §6.3.5): POST /O/I/R with optional text arguments, answered 2.04 Changed. */
 export class ExecuteRequest implements DownlinkRequest<void> {
   readonly operation = 'execute';
   readonly path: LwM2mPath;

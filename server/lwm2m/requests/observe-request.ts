@@ -25,7 +25,7 @@ export interface ObserveRequestLike extends DownlinkRequest<ObserveResult> {
   decodeNotification(response: IncomingResponse, ctx: DownlinkContext, request: OutgoingRequest): { leaves: LwM2mLeaf[]; contentFormat: number };
 }
 
-/** Observe (OMA TS Core §6.4.1; SPEC §A3): GET with Observe=0 on /O[/I[/R[/RI]]], first answer 2.05 with Observe. */
+/** Observe (OMA TS Core §6.4.1): GET with Observe=0 on /O[/I[/R[/RI]]], first answer 2.05 with Observe. */
 export class ObserveRequest implements ObserveRequestLike {
   readonly operation = 'observe';
   readonly composite = false;
@@ -61,7 +61,7 @@ export class ObserveRequest implements ObserveRequestLike {
   }
 }
 
-/** Observe-Composite (OMA TS Core 1.1 §6.4.2; SPEC §A3): FETCH / with Observe=0 and a SenML path list. */
+/** Observe-Composite (OMA TS Core 1.1 §6.4.2): FETCH / with Observe=0 and a SenML path list. */
 export class ObserveCompositeRequest implements ObserveRequestLike {
   readonly operation = 'observeComposite';
   readonly composite = true;

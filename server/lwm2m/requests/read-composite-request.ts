@@ -36,7 +36,7 @@ export function compositeFormat(ctx: DownlinkContext, requested: number | undefi
   throw ServerError.badRequest(`${operation} is not possible with device ${reg.endpoint}: ${why}`, { endpoint: reg.endpoint });
 }
 
-/** Read-Composite (OMA TS Core 1.1 §6.3.8; SPEC §A2): FETCH / with a SenML path list, answered 2.05 with SenML. */
+/** Read-Composite (OMA TS Core 1.1 §6.3.8): FETCH / with a SenML path list, answered 2.05 with SenML. */
 export class ReadCompositeRequest implements DownlinkRequest<CompositeResult> {
   readonly operation = 'readComposite';
   readonly paths: readonly LwM2mPath[];

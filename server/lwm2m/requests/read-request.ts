@@ -27,7 +27,7 @@ export function readResult(response: IncomingResponse, path: LwM2mPath, asked: n
   return { path, node, leaves: nodeToLeaves(node, path), contentFormat };
 }
 
-/** Read (OMA TS Core §6.3.1; SPEC §A2): GET /O[/I[/R[/RI]]] with Accept, answered 2.05 Content. */
+/** Read (OMA TS Core §6.3.1): GET /O[/I[/R[/RI]]] with Accept, answered 2.05 Content. */
 export class ReadRequest implements DownlinkRequest<ReadResult> {
   readonly operation = 'read';
   readonly path: LwM2mPath;

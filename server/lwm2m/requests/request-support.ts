@@ -93,7 +93,7 @@ export function decodeAnswerLeaves(response: IncomingResponse, basePath: LwM2mPa
   }
 }
 
-/** The Uri-Path of `path` under the device's alternate root path, if it announced one (SPEC §A1). */
+/** The Uri-Path of `path` under the device's alternate root path, if it announced one (OMA TS Core 1.1 §6.2 Client Registration). */
 export function uriPath(ctx: DownlinkContext, path: LwM2mPath): string[] {
   return path.segments(ctx.registration.rootPath);
 }

@@ -11,7 +11,7 @@ import { ServerError } from '../../errors.ts';
 import type { DownlinkContext, DownlinkRequest } from './downlink-request.ts';
 import { expectCode, requireLevels, toPath, uriPath } from './request-support.ts';
 
-/** Notification attributes a server may write (OMA TS Core 1.1 §5.1.2; SPEC §A3), defined in protocol/. */
+/** Notification attributes a server may write (OMA TS Core 1.1 §5.1.2), defined in protocol/. */
 export type { NotificationAttributes };
 
 /** In the order they are sent. */
@@ -65,7 +65,7 @@ function formatNumber(n: number): string {
   return Object.is(n, -0) ? '0' : String(n);
 }
 
-/** Write-Attributes (OMA TS Core §6.3.4; SPEC §A2, §A3): PUT /O[/I[/R[/RI]]]?pmin=..., answered 2.04 Changed. */
+/** Write-Attributes (OMA TS Core §6.3.4): PUT /O[/I[/R[/RI]]]?pmin=..., answered 2.04 Changed. */
 export class WriteAttributesRequest implements DownlinkRequest<void> {
   readonly operation = 'writeAttributes';
   readonly path: LwM2mPath;

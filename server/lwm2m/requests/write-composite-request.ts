@@ -13,7 +13,7 @@ import { buildLeaves } from './write-values.ts';
 export type CompositeValues = Record<string, unknown> | readonly { path: string | LwM2mPath; value: unknown }[];
 
 /**
- * Write-Composite (OMA TS Core 1.1 §6.3.9; SPEC §A2): iPATCH / with SenML values, answered 2.04 Changed. Values are
+ * Write-Composite (OMA TS Core 1.1 §6.3.9): iPATCH / with SenML values, answered 2.04 Changed. Values are
  * typed and checked against the model before anything is sent.
  */
 export class WriteCompositeRequest implements DownlinkRequest<void> {

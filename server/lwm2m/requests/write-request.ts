@@ -20,7 +20,7 @@ export interface WriteOptions {
 }
 
 /**
- * Write (OMA TS Core §6.3.3; SPEC §A2): PUT (replace) or POST (partial update) on /O/I[/R[/RI]] with a payload,
+ * Write (OMA TS Core §6.3.3): PUT (replace) or POST (partial update) on /O/I[/R[/RI]] with a payload,
  * answered 2.04 Changed. Values are typed and checked against the object model before anything is sent.
  */
 export class WriteRequest implements DownlinkRequest<void> {

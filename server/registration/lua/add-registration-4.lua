@@ -1,5 +1,5 @@
 --[[
-  Adds or replaces the registration of one endpoint (LwM2M Register, OMA TS Core §6.2.1; SPEC §A1
+  Adds or replaces the registration of one endpoint (LwM2M Register, OMA TS Core §6.2.1
   "a repeat Register with the same ep replaces the old registration"). The replaced registration's
   id and peer index entries are removed in the same step.
 

@@ -1,5 +1,5 @@
 --[[
-  Removes up to `limit` registrations whose expiry is at or before `now` (SPEC §A1 "no Update within lt
+  Removes up to `limit` registrations whose expiry is at or before `now` (OMA TS Core 1.1 §6.2 Client Registration: "no Update within lt
   -> delete the registration"). Reading and deleting happen in this one script, so two server processes
   calling it at once never both get the same registration. Each candidate's `ex` field is re-checked:
   one that is still alive gets its score repaired instead of being removed; an entry whose hash is gone

@@ -33,7 +33,7 @@ describe('describeFailure', () => {
 });
 
 describe('updateResultMeaning', () => {
-  it('names every Update Result code of SPEC §A6', () => {
+  it('names every Update Result code of object 5 (Firmware Update v1.2)', () => {
     expect(updateResultMeaning(0)).toBe('initial value');
     expect(updateResultMeaning(1)).toBe('firmware updated successfully');
     expect(updateResultMeaning(5)).toContain('integrity');

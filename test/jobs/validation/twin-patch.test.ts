@@ -16,7 +16,7 @@ describe('checkTwinPatch', () => {
     expect(checkTwinPatch({ properties: { desired: { telemetry: { interval: 60 } } } })).toEqual({ properties: { desired: { telemetry: { interval: 60 } } } });
   });
 
-  it('refuses patches that change nothing, reported properties and invalid keys (SPEC §B2)', () => {
+  it('refuses patches that change nothing, reported properties and invalid keys (Azure IoT Hub device twins doc)', () => {
     expect(codeOf({})).toBe('INVALID_JOB');
     expect(codeOf({ tags: {} })).toBe('INVALID_JOB');
     expect(codeOf({ properties: { reported: { a: 1 } } })).toBe('INVALID_JOB');

@@ -50,7 +50,7 @@ describe('codec registry', () => {
     expectProtocolError(() => decodeLeaves(112, send, TEST_MODEL, p('/3')), 'CODEC_DECODE', /\/6\/0\/0 is outside the requested path \/3/);
   });
 
-  it('encodes and decodes Read-Composite path lists (SPEC A4: [{"n":"/3/0/9"},{"n":"/6/0"}])', () => {
+  it('encodes and decodes Read-Composite path lists (OMA TS Core 1.1 §6.3.8, SenML: [{"n":"/3/0/9"},{"n":"/6/0"}])', () => {
     const paths = [p('/3/0/9'), p('/6/0')];
     expect(encodePathList(110, paths).toString()).toBe('[{"n":"/3/0/9"},{"n":"/6/0"}]');
     expect(encodePathList(112, paths).toString('hex')).toBe('82a100662f332f302f39a100642f362f30');

@@ -14,7 +14,7 @@ const encodeHex = (node: LwM2mNode, path: string, model = TEST_MODEL) => senmlCb
 
 /** CBOR fixtures written by hand from RFC 8428 §6 (integer labels bn -2, bt -3, n 0, v 2, vs 3, vb 4, t 6, vd 8) and the OMA text label "vlo". */
 describe('SenML CBOR codec (RFC 8428 §6, OMA TS Core 1.1 §7.4.5)', () => {
-  it('round-trips the SPEC A4 example: [{-2: "/3/0/", 0: "0", 3: "ACME"}, {0: "9", 2: 95}]', () => {
+  it('round-trips the SenML example (RFC 8428; OMA TS Core 1.1 §7.4): [{-2: "/3/0/", 0: "0", 3: "ACME"}, {0: "9", 2: 95}]', () => {
     const h = '82 a3 21 65 2f332f302f 00 61 30 03 64 41434d45 a2 00 61 39 02 18 5f';
     const node = instance(0, [single(0, 'ACME'), single(9, 95)]);
     expectNode(decode(h, '/3/0'), node);

@@ -16,7 +16,7 @@ const encode = (node: LwM2mNode, path: string, model = TEST_MODEL) => senmlJsonC
 const decodeLeaves = (text: string, model = TEST_MODEL, base?: string) => senmlJsonCodec.decodeLeaves!(buf(text), model, base === undefined ? undefined : p(base));
 
 describe('SenML JSON codec (RFC 8428, OMA TS Core 1.1 §7.4.4)', () => {
-  it('round-trips the SPEC A4 example [{"bn":"/3/0/","n":"0","vs":"ACME"},{"n":"9","v":95}]', () => {
+  it('round-trips the SenML example (RFC 8428; OMA TS Core 1.1 §7.4) [{"bn":"/3/0/","n":"0","vs":"ACME"},{"n":"9","v":95}]', () => {
     const text = '[{"bn":"/3/0/","n":"0","vs":"ACME"},{"n":"9","v":95}]';
     const node = instance(0, [single(0, 'ACME'), single(9, 95)]);
     expectNode(decode(text, '/3/0'), node);

@@ -2,7 +2,7 @@ import type { ModelLookup, ObjectModel, ResourceModel, ResourceType } from '../.
 
 /**
  * A small in-test model (protocol/ must not import objects/). Resource types and multiplicity follow the OMA
- * registry DDFs for objects 1, 3, 5, 6 and 3311 (SPEC A6; 3311 Light Control for resource 5850 On/Off); objects 65
+ * registry DDFs for objects 1, 3, 5, 6 and 3311 (OMA LwM2M object registry; 3311 Light Control for resource 5850 On/Off); objects 65
  * and 66 are the object-link examples of OMA TS Core 1.0 §6.4.3.3; object 1024 is a test object for the other types.
  */
 function res(id: number, name: string, type: ResourceType, multiple = false, range?: { min: number; max: number }): ResourceModel {

@@ -26,7 +26,7 @@ const FLEET = [
 ];
 
 describe('aggregates', () => {
-  it('runs the SPEC §B4 GROUP BY example: one row per group, in order of first appearance', () => {
+  it('runs the Azure IoT Hub query language doc GROUP BY example: one row per group, in order of first appearance', () => {
     const q = compileQuery(
       'SELECT properties.reported.telemetryConfig.status AS status, COUNT() AS numberOfDevices FROM devices GROUP BY properties.reported.telemetryConfig.status',
     );

@@ -60,7 +60,7 @@ describe('evaluation over 10,000 generated twins', () => {
     expect(narrowed).toEqual(expected);
   });
 
-  it('hints narrow the candidates for the SPEC example', () => {
+  it('hints narrow the candidates for IoT Hub query language doc example', () => {
     const q = compileQuery(`SELECT * FROM devices WHERE ${CASES[0][0]}`);
     const candidates = TWINS.filter((t) => passesHints(t, q.indexHints));
     expect(candidates.length).toBeLessThan(TWINS.length / 5);

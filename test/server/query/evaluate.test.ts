@@ -7,7 +7,7 @@ import { DEV1, DEV2, DEV3, TWINS } from './twin-fixtures.ts';
 const where = (condition: string): string[] =>
   TWINS.filter((t) => compileQuery(`SELECT * FROM devices WHERE ${condition}`).matches(t)).map((t) => t.deviceId);
 
-describe('SPEC §B4 examples', () => {
+describe('Azure IoT Hub query language doc examples', () => {
   it('filters on a tag and a reported property', () => {
     const q = compileQuery(
       "SELECT * FROM devices WHERE tags.location.plant = 'Redmond43' AND properties.reported.connectivityMonitoring.networkBearer = 6",
@@ -268,7 +268,7 @@ describe('compileQuery', () => {
     expect(Object.isFrozen(compileQuery('SELECT * FROM devices'))).toBe(true);
   });
 
-  it('compileCondition compiles a job queryCondition (SPEC §B5)', () => {
+  it('compileCondition compiles a job queryCondition (Azure IoT Hub jobs doc)', () => {
     const c = compileCondition("tags.location.plant = 'Redmond43' OR version = 2");
     expect(TWINS.filter((t) => c.matches(t)).map((t) => t.deviceId)).toEqual(['dev1', 'dev2']);
     expect(c.indexHints).toEqual([]);

@@ -4,7 +4,7 @@ import { compileQuery } from '../../../server/query/evaluate.ts';
 const hints = (condition: string) => compileQuery(`SELECT * FROM devices WHERE ${condition}`).indexHints;
 
 describe('indexHints', () => {
-  it('extracts the SPEC §B4 example conditions', () => {
+  it('extracts the Azure IoT Hub query language doc example conditions', () => {
     expect(hints("tags.location.plant = 'Redmond43' AND properties.reported.connectivityMonitoring.networkBearer = 6")).toEqual([
       { path: 'tags.location.plant', values: ['Redmond43'] },
       { path: 'properties.reported.connectivityMonitoring.networkBearer', values: [6] },

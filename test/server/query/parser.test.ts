@@ -32,7 +32,7 @@ function shape(e: Expression): unknown {
 const cond = (text: string) => shape(parseCondition(text));
 
 describe('parseQuery', () => {
-  it('parses the SPEC §B4 filter example', () => {
+  it('parses the Azure IoT Hub query language doc filter example', () => {
     const q = parseQuery(
       "SELECT * FROM devices WHERE tags.location.plant = 'Redmond43' AND properties.reported.connectivityMonitoring.networkBearer = 6",
     );
@@ -45,7 +45,7 @@ describe('parseQuery', () => {
     ]);
   });
 
-  it('parses the SPEC §B4 GROUP BY example with column names', () => {
+  it('parses the Azure IoT Hub query language doc GROUP BY example with column names', () => {
     const q = parseQuery(
       'SELECT properties.reported.telemetryConfig.status AS status, COUNT() AS numberOfDevices FROM devices GROUP BY properties.reported.telemetryConfig.status',
     );

@@ -1,4 +1,4 @@
-/** Twin documents for query tests (SPEC §B1 shape, §B7 property names). */
+/** Twin documents for query tests (Azure IoT Hub device twins doc shape, property names as in docs/twin-model.md). */
 
 export const DEV1 = {
   deviceId: 'dev1',

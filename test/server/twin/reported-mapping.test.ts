@@ -48,7 +48,7 @@ describe('toTwinValue', () => {
   });
 });
 
-describe('toReportedUpdates (SPEC B7)', () => {
+describe('toReportedUpdates (docs/twin-model.md)', () => {
   it('names properties from the object model and stamps source and time', () => {
     const updates = toReportedUpdates(
       names,
@@ -75,7 +75,7 @@ describe('toReportedUpdates (SPEC B7)', () => {
     expect(toReportedDeletion(names, 'dev1', LwM2mPath.parse('/'), 'read', 2000)).toBeUndefined();
   });
 
-  it('produces the SPEC B7 reported shape in a store', async () => {
+  it('produces the docs/twin-model.md reported shape in a store', async () => {
     const store = new MemoryTwinStore();
     await store.ensure('dev1');
     await store.applyReported(toReportedUpdates(names, 'dev1', [leaf('/3/0/6/0', 1), leaf('/3/0/6/1', 5), leaf('/31024/10/1', 7)], 'read', 1000));

@@ -15,7 +15,7 @@ function refusal(run: () => unknown): string {
   throw new Error('expected a refusal');
 }
 
-describe('twin patches (SPEC B2)', () => {
+describe('twin patches (Azure IoT Hub device twins doc)', () => {
   it('refuses patches that are not objects', () => {
     expect(refusal(() => validateTwinPatch(null))).toBe('a twin patch must be a JSON object');
     expect(refusal(() => validateTwinPatch([1]))).toBe('a twin patch must be a JSON object');

@@ -94,7 +94,7 @@ export function twinStoreContract(name: string, open: () => Promise<TwinStoreFix
     });
 
     describe('life cycle', () => {
-      it('creates an empty twin in the SPEC B1 shape, once', async () => {
+      it('creates an empty twin in the Azure IoT Hub device twins doc shape, once', async () => {
         expect(await store.get('dev1')).toBeUndefined();
         const twin = await store.ensure('dev1');
         expect(twin).toEqual({
