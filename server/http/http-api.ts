@@ -4,6 +4,7 @@
  */
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import { MAX_ENDPOINT_LENGTH } from '../registration/register-params.ts';
 import type { ApiContext } from './api-context.ts';
 import { errorHandler, httpError } from './http-errors.ts';
 import { deviceRoutes } from './routes/devices.ts';
@@ -19,6 +20,9 @@ export async function buildHttpApi(ctx: ApiContext): Promise<FastifyInstance> {
     loggerInstance: ctx.logger.child({ component: 'http' }),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 256 * 1024,
+    // Every endpoint name Register accepts must be addressable as /api/devices/{ep}: the router's limit (100 by
+    // default, in UTF-16 units after decoding) would turn longer names into 404s.
+    routerOptions: { maxParamLength: 2 * MAX_ENDPOINT_LENGTH },
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
   });
   app.setErrorHandler(errorHandler);

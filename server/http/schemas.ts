@@ -1,7 +1,8 @@
 /** JSON schemas shared by several routes. */
+import { MAX_ENDPOINT_LENGTH } from '../registration/register-params.ts';
 
-/** An endpoint name (OMA TS Core 1.1 §6.2 Client Registration `ep`: at most 255 characters). */
-export const endpointName = { type: 'string', minLength: 1, maxLength: 255 } as const;
+/** An endpoint name, as Register accepts it (OMA TS Core 1.1 §6.2 Client Registration `ep`; at most MAX_ENDPOINT_LENGTH characters). */
+export const endpointName = { type: 'string', minLength: 1, maxLength: MAX_ENDPOINT_LENGTH } as const;
 
 /** Route params `{ep}`. */
 export const endpointParam = { type: 'object', required: ['ep'], properties: { ep: endpointName } } as const;

@@ -155,6 +155,11 @@ export function parseEndpoint(text: string): string {
   if (hasControlOrBrace(text)) {
     throw ServerError.badRequest('endpoint name contains a control character or a brace', { param: 'ep' });
   }
+  // The HTTP API addresses a device as the path segment /api/devices/{ep}; a client removes the dot segments "." and
+  // ".." (also percent-encoded) before sending (RFC 3986 §5.2.4, WHATWG URL), so such a device could never be reached.
+  if (text === '.' || text === '..') {
+    throw ServerError.badRequest(`endpoint name "${text}" cannot be addressed in a URL path`, { param: 'ep' });
+  }
   return text;
 }
 
