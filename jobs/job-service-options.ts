@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { NamedModelLookup } from '../objects/property-names.ts';
 import type { DeviceGateway, TwinGateway } from './device-gateway.ts';
+import { allowedOrigin } from './runtime/package-source.ts';
 
 export interface JobServiceOptions {
   /**
@@ -41,6 +42,12 @@ export interface JobServiceOptions {
   firmwarePollIntervalMs?: number;
   /** Largest firmware package pushed to a device (bytes). @defaultValue 33554432 (32 MiB) */
   maxPackageBytes?: number;
+  /** The only directory `packageSource` files are read from; unset: local package sources are refused. @defaultValue undefined */
+  firmwareDir?: string;
+  /** Origins (`https://fw.example.com`) `packageSource` URLs may be fetched from; empty: URLs are refused. @defaultValue [] */
+  firmwareUrlAllow?: readonly string[];
+  /** Deadline of one package download (ms). @defaultValue 30000 */
+  packageFetchTimeoutMs?: number;
   /** Largest fleet of one job. @defaultValue 100000 */
   maxFleetDevices?: number;
   /** How often one child may be forwarded to another server's queue. @defaultValue 5 */
@@ -49,7 +56,8 @@ export interface JobServiceOptions {
   onError?: (err: Error) => void;
 }
 
-export type ResolvedJobServiceOptions = Required<Omit<JobServiceOptions, 'redis' | 'gateway' | 'twin' | 'registry'>> & Pick<JobServiceOptions, 'redis' | 'gateway' | 'twin' | 'registry'>;
+type Given = 'redis' | 'gateway' | 'twin' | 'registry' | 'firmwareDir';
+export type ResolvedJobServiceOptions = Required<Omit<JobServiceOptions, Given>> & Pick<JobServiceOptions, Given>;
 
 const DEFAULTS = {
   prefix: 'lwtwin:jobs',
@@ -65,6 +73,7 @@ const DEFAULTS = {
   retentionSec: 7 * 24 * 3600,
   firmwarePollIntervalMs: 10_000,
   maxPackageBytes: 32 * 1024 * 1024,
+  packageFetchTimeoutMs: 30_000,
   maxFleetDevices: 100_000,
   maxForwards: 5,
 } as const;
@@ -76,7 +85,10 @@ export function resolveJobServiceOptions(options: JobServiceOptions): Readonly<R
     if (!options[name]) throw new TypeError(`JobService option "${name}" is required`);
   }
   if (!options.redis) throw new TypeError('JobService option "redis" (URL or ioredis client) is required');
-  const resolved: ResolvedJobServiceOptions = { ...DEFAULTS, onError: () => undefined, ...stripUndefined(options) };
+  const resolved: ResolvedJobServiceOptions = { ...DEFAULTS, firmwareUrlAllow: [], onError: () => undefined, ...stripUndefined(options) };
+  if (resolved.firmwareDir !== undefined && (typeof resolved.firmwareDir !== 'string' || resolved.firmwareDir === '')) throw new TypeError('JobService option "firmwareDir" must be a directory path');
+  if (!Array.isArray(resolved.firmwareUrlAllow)) throw new TypeError('JobService option "firmwareUrlAllow" must be a list of origins');
+  resolved.firmwareUrlAllow.forEach(allowedOrigin);
   if (typeof resolved.prefix !== 'string' || resolved.prefix === '') throw new TypeError('JobService option "prefix" must be a non-empty string');
   for (const name of Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]) {
     if (name === 'prefix') continue;

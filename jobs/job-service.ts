@@ -14,6 +14,7 @@ import { Dispatcher } from './runtime/dispatcher.ts';
 import { JobEventBus, type JobEventListener } from './runtime/job-events.ts';
 import { JobQueues, type ChildJobData, type DispatchJobData } from './runtime/job-queues.ts';
 import { PackageLoader } from './runtime/package-loader.ts';
+import { PackageSources } from './runtime/package-source.ts';
 import { JobStore, type IndexPosition, type JobRecord, type NewJobRecord } from './store/job-store.ts';
 import { checkJobSpec } from './validation/job-spec-check.ts';
 import { resolveJobTarget } from './validation/job-target.ts';
@@ -64,6 +65,7 @@ export class JobService {
   private readonly events: JobEventBus;
   private readonly queues: JobQueues;
   private readonly names: PropertyNames;
+  private readonly packageSources: PackageSources;
   private readonly runner: ChildRunner;
   private readonly dispatcher: Dispatcher;
   private readonly sweeper: DeadlineSweeper;
@@ -84,6 +86,12 @@ export class JobService {
     this.events = new JobEventBus(this.commands, this.keys.events(), onError);
     this.queues = new JobQueues(this.commands, prefix, this.options.backoffMs);
     this.names = new PropertyNames(registry);
+    this.packageSources = new PackageSources({
+      ...(this.options.firmwareDir === undefined ? {} : { dir: this.options.firmwareDir }),
+      urlAllow: this.options.firmwareUrlAllow,
+      maxBytes: this.options.maxPackageBytes,
+      fetchTimeoutMs: this.options.packageFetchTimeoutMs,
+    });
     this.runner = new ChildRunner({
       store: this.store,
       events: this.events,
@@ -92,7 +100,7 @@ export class JobService {
       gateway,
       twin,
       names: this.names,
-      packages: new PackageLoader(this.options.maxPackageBytes),
+      packages: new PackageLoader(this.packageSources, this.options.maxPackageBytes),
       backoffMs: this.options.backoffMs,
       pollIntervalMs: this.options.firmwarePollIntervalMs,
       maxForwards: this.options.maxForwards,
@@ -119,7 +127,7 @@ export class JobService {
   async submit(spec: JobSpec | unknown): Promise<SubmitResult> {
     this.checkOpen();
     const now = Date.now();
-    const checked = await checkJobSpec(spec, { names: this.names, models: this.options.registry, maxPackageBytes: this.options.maxPackageBytes }, now);
+    const checked = await checkJobSpec(spec, { names: this.names, models: this.options.registry, packageSources: this.packageSources }, now);
     // the id check, the target resolution and the owner lookup run side by side; an existing id wins over target errors
     const resolving = resolveJobTarget(checked.target, this.options.twin, this.options.maxFleetDevices);
     const single = typeof checked.target.deviceId === 'string' && checked.type !== 'twinUpdate';

@@ -3,7 +3,7 @@
  * environment variables, an optional JSON file (`--config` / `LWTWIN_CONFIG`), and the documented defaults.
  * Everything is validated once at start-up; a bad value stops start-up with a message naming the option.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -55,6 +55,14 @@ export interface LwTwinConfig {
   dataDir: string;
   /** Register requests allowed per source address per second before 5.03. @defaultValue 1000 */
   registerRatePerAddress: number;
+  /** The only directory firmware `packageSource` files are read from; unset: local package sources are refused. @defaultValue undefined */
+  firmwareDir?: string;
+  /** Origins (`https://fw.example.com,http://127.0.0.1:8000`) firmware `packageSource` URLs may be fetched from. @defaultValue [] (none) */
+  firmwareUrlAllow: string[];
+  /** Deadline of one firmware package download, ms. @defaultValue 30000 */
+  firmwareFetchTimeoutMs: number;
+  /** Largest firmware package pushed to a device, bytes. @defaultValue 33554432 (32 MiB) */
+  firmwareMaxBytes: number;
   /** Log level. @defaultValue 'info' */
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
@@ -81,6 +89,30 @@ const redisUrl: Parser<string> = (raw, name) => {
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new ConfigError(`${name}: expected a redis:// or rediss:// URL, got ${JSON.stringify(s)}`);
   return s;
+};
+const directory: Parser<string> = (raw, name) => {
+  const dir = path.resolve(str(raw, name));
+  let ok: boolean;
+  try {
+    ok = statSync(dir).isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new ConfigError(`${name}: ${JSON.stringify(dir)} is not a directory`);
+  return dir;
+};
+const origin: Parser<string> = (raw, name) => {
+  const s = str(raw, name);
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    throw new ConfigError(`${name}: not a URL: ${JSON.stringify(s)}`);
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash || u.username || u.password) {
+    throw new ConfigError(`${name}: expected an http(s) origin such as https://fw.example.com or http://127.0.0.1:8000, got ${JSON.stringify(s)}`);
+  }
+  return u.origin;
 };
 const list = <T>(item: Parser<T>): Parser<T[]> => (raw, name) => {
   const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
@@ -157,6 +189,10 @@ export const OPTIONS: OptionSpec[] = [
   { key: 'tokens', flag: 'tokens', env: 'LWTWIN_TOKENS', parse: tokens, default: () => ({}), help: 'extra bearer tokens, JSON {token: role}' },
   { key: 'dataDir', flag: 'data-dir', env: 'LWTWIN_DATA_DIR', parse: str, default: () => '.lwtwin', help: 'data directory (Redis data, generated admin token)' },
   { key: 'registerRatePerAddress', flag: 'register-rate', env: 'LWTWIN_REGISTER_RATE', parse: integer(1, 10_000_000), default: () => 1000, help: 'Register requests per second per source address' },
+  { key: 'firmwareDir', flag: 'firmware-dir', env: 'LWTWIN_FIRMWARE_DIR', parse: directory, default: () => undefined, help: 'the only directory firmware packageSource files are read from (unset: local files refused)' },
+  { key: 'firmwareUrlAllow', flag: 'firmware-url-allow', env: 'LWTWIN_FIRMWARE_URL_ALLOW', parse: list(origin), default: () => [], help: 'origins firmware packageSource URLs may be fetched from (comma-separated; none: URLs refused)' },
+  { key: 'firmwareFetchTimeoutMs', flag: 'firmware-fetch-timeout-ms', env: 'LWTWIN_FIRMWARE_FETCH_TIMEOUT_MS', parse: integer(100, 3_600_000), default: () => 30_000, help: 'deadline of one firmware package download, ms' },
+  { key: 'firmwareMaxBytes', flag: 'firmware-max-bytes', env: 'LWTWIN_FIRMWARE_MAX_BYTES', parse: integer(1, 1024 * 1024 * 1024), default: () => 32 * 1024 * 1024, help: 'largest firmware package pushed to a device, bytes' },
   { key: 'logLevel', flag: 'log-level', env: 'LWTWIN_LOG_LEVEL', parse: oneOf('debug', 'info', 'warn', 'error', 'silent'), default: () => 'info', help: 'log level' },
 ];
 

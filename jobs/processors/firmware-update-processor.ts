@@ -18,6 +18,7 @@ const POLL_READ_TIMEOUT_MS = 30_000;
  * Firmware update (the state machine of OMA registry object 5 Firmware Update, v1.2), reported as progress downloading → downloaded → updating → done:
  * 1. observe State /5/0/3 and Update Result /5/0/5;
  * 2. pull: write Package URI /5/0/1; push: write the package bytes to Package /5/0/0 (block-wise in the CoAP layer);
+ *    the result then names the package sent (`package: {name, size, sha256}`);
  * 3. wait for State 2 Downloaded (a download failure shows as Update Result 2–9 and fails the job);
  * 4. execute Update /5/0/2;
  * 5. wait for Update Result ≠ 0 (or State 0 Idle, then read the result): 1 is success, anything else fails with
@@ -27,7 +28,8 @@ const POLL_READ_TIMEOUT_MS = 30_000;
  */
 export const firmwareUpdateProcessor: DeviceJobProcessor<Extract<JobPayload, { type: 'firmwareUpdate' }>> = async (ctx, payload) => {
   const ep = ctx.deviceId;
-  const bytes = payload.method === 'push' ? await ctx.packages.load(payload.packageSource, ctx.signal) : undefined;
+  const pushed = payload.method === 'push' ? await ctx.packages.load(payload.packageSource, ctx.signal) : undefined;
+  const bytes = pushed?.bytes;
   await ctx.reportStage('downloading', 10);
   const opts = await ctx.operationOptions();
   await ctx.gateway.observe(ep, STATE, opts);
@@ -55,7 +57,8 @@ export const firmwareUpdateProcessor: DeviceJobProcessor<Extract<JobPayload, { t
   });
   if (result !== UPDATE_RESULT_SUCCESS) throw updateFailed(ep, result, 'updating');
   await ctx.reportStage('done', 100);
-  return { updateResult: result, meaning: updateResultMeaning(result) };
+  const sent = pushed ? { package: { name: pushed.name, size: pushed.size, sha256: pushed.sha256 } } : {};
+  return { updateResult: result, meaning: updateResultMeaning(result), ...sent };
 };
 
 type Wait = (path: LwM2mPath, predicate: (v: number) => boolean) => Promise<number>;

@@ -1,6 +1,5 @@
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import { JobError } from '../job-error.ts';
+import type { PackageSources } from '../runtime/package-source.ts';
 import type { JobPayload } from '../job-spec.ts';
 
 /** OMA registry object 5 Firmware Update v1.2: Package URI (/5/0/1) holds at most 255 characters. */
@@ -11,11 +10,11 @@ type FirmwarePayload = Extract<JobPayload, { type: 'firmwareUpdate' }>;
 
 /**
  * Checks a firmware update's package (OMA registry object 5 Firmware Update, v1.2): exactly one of `packageUri` (pull: a coap(s) or http(s)
- * URI of at most 255 characters, written to /5/0/1) and `packageSource` (push: bytes written to /5/0/0, from an
- * http(s) URL fetched when the job runs, or a local file that must exist now, be non-empty and at most
- * `maxPackageBytes`; it is stored as an absolute path and must be readable by every server process).
+ * URI of at most 255 characters, written to /5/0/1) and `packageSource` (push: bytes written to /5/0/0, from a file
+ * in the firmware directory — checked now, stored as its path inside the directory, read again when the job runs —
+ * or from an http(s) URL on an allowed origin, fetched when the job runs; see PackageSources).
  */
-export async function checkFirmwarePackage(spec: { packageUri?: unknown; packageSource?: unknown }, maxPackageBytes: number): Promise<FirmwarePayload> {
+export async function checkFirmwarePackage(spec: { packageUri?: unknown; packageSource?: unknown }, sources: PackageSources): Promise<FirmwarePayload> {
   const hasUri = spec.packageUri !== undefined;
   const hasSource = spec.packageSource !== undefined;
   if (hasUri === hasSource) {
@@ -29,23 +28,8 @@ export async function checkFirmwarePackage(spec: { packageUri?: unknown; package
     return { type: 'firmwareUpdate', method: 'pull', packageUri: uri };
   }
   const source = spec.packageSource;
-  if (typeof source !== 'string' || source.trim() === '') throw new JobError('INVALID_JOB', '"packageSource" must be a file path or an http(s) URL');
-  const scheme = urlScheme(source);
-  if (scheme === 'http:' || scheme === 'https:') return { type: 'firmwareUpdate', method: 'push', packageSource: source };
-  if (scheme !== undefined && scheme !== 'file:') throw new JobError('INVALID_JOB', `"packageSource" must be a file path or an http(s) URL, got "${source}"`);
-  const file = scheme === 'file:' ? new URL(source).pathname : path.resolve(source);
-  let size: number;
-  try {
-    const info = await stat(file);
-    if (!info.isFile()) throw new JobError('PACKAGE_UNAVAILABLE', `firmware package ${file} is not a regular file`);
-    size = info.size;
-  } catch (err) {
-    if (err instanceof JobError) throw err;
-    throw new JobError('PACKAGE_UNAVAILABLE', `firmware package ${file} cannot be read: ${(err as Error).message}`, { cause: err });
-  }
-  if (size === 0) throw new JobError('PACKAGE_UNAVAILABLE', `firmware package ${file} is empty`);
-  if (size > maxPackageBytes) throw new JobError('PACKAGE_UNAVAILABLE', `firmware package ${file} has ${size} bytes; the limit is ${maxPackageBytes}`);
-  return { type: 'firmwareUpdate', method: 'push', packageSource: file };
+  if (typeof source !== 'string' || source.trim() === '') throw new JobError('INVALID_JOB', '"packageSource" must be a file in the firmware directory or an allowed http(s) URL');
+  return { type: 'firmwareUpdate', method: 'push', packageSource: await sources.check(source) };
 }
 
 function urlScheme(text: string): string | undefined {

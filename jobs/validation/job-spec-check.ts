@@ -2,6 +2,7 @@ import type { NamedModelLookup, PropertyNames } from '../../objects/property-nam
 import { JobError } from '../job-error.ts';
 import { isJobType, JOB_TYPES, type JobPayload, type JobType } from '../job-spec.ts';
 import { resolveDeviceProperty } from './device-property.ts';
+import type { PackageSources } from '../runtime/package-source.ts';
 import { checkFirmwarePackage } from './firmware-package.ts';
 import { checkNotificationAttributes } from './notification-attributes.ts';
 import { toWriteValue } from './resource-value.ts';
@@ -45,7 +46,8 @@ export interface CheckedJobSpec {
 export interface SpecCheckDeps {
   names: PropertyNames;
   models: NamedModelLookup;
-  maxPackageBytes: number;
+  /** Where firmware packages may come from. */
+  packageSources: PackageSources;
 }
 
 /**
@@ -112,7 +114,7 @@ async function checkPayload(type: JobType, s: Record<string, unknown>, deps: Spe
       return args === undefined || args === '' ? { type, path: p.path.toString(), propertyName: p.propertyName } : { type, path: p.path.toString(), propertyName: p.propertyName, args };
     }
     case 'firmwareUpdate':
-      return checkFirmwarePackage(s, deps.maxPackageBytes);
+      return checkFirmwarePackage(s, deps.packageSources);
     case 'twinUpdate':
       return { type, patch: checkTwinPatch(s.patch) };
     case 'observe': {

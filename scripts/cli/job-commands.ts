@@ -82,7 +82,7 @@ export function registerJobCommands(program: Command, globals: () => GlobalOptio
   });
   common(job.command('fw [endpoint]').description('firmware update through object 5 (pull with --uri, push with --file)'))
     .option('--uri <uri>', 'package URI the device downloads (pull)')
-    .option('--file <path>', 'package file pushed block-wise (push)')
+    .option('--file <path>', "package pushed block-wise (push): a file in the server's --firmware-dir, or an http(s) URL on an origin in --firmware-url-allow")
     .action(async (ep, o) => {
       if (!o.uri && !o.file) throw new Error('give --uri <package URI> or --file <package file>');
       await submitAndFollow({ type: 'firmwareUpdate', ...target(ep, o), ...(o.uri ? { packageUri: o.uri } : { packageSource: o.file }) }, o);

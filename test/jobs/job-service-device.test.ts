@@ -6,17 +6,18 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isJobError, type JobErrorCode } from '../../jobs/job-error.ts';
 import type { JobService } from '../../jobs/job-service.ts';
+import type { JobServiceOptions } from '../../jobs/job-service-options.ts';
 import { FakeWorld, gatewayError } from './fake-devices.ts';
 import { JobHarness, sleep, waitFor, waitForJob } from './job-test-setup.ts';
 
 let harness: JobHarness;
 let world: FakeWorld;
 
-async function setup(): Promise<JobService> {
+async function setup(options: Partial<JobServiceOptions> = {}): Promise<JobService> {
   world = new FakeWorld();
   harness = new JobHarness(world);
   world.addDevice('dev1', { owner: 'A', values: { '/3/0/0': 'ACME', '/3/0/9': 87, '/3/0/15': 'UTC', '/3/0/6/0': 1, '/3/0/6/1': 5 } });
-  return harness.service('A');
+  return harness.service('A', options);
 }
 
 afterEach(async () => {
@@ -180,7 +181,6 @@ describe('firmwareUpdate', () => {
   });
 
   it('pushes the bytes fetched from an http URL, once per server for a fleet', async () => {
-    const service = await setup();
     let requests = 0;
     const server = createServer((req, res) => {
       requests++;
@@ -190,6 +190,7 @@ describe('firmwareUpdate', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const service = await setup({ firmwareUrlAllow: [base] });
       for (const ep of ['h1', 'h2']) world.addDevice(ep, { owner: 'A', firmware: { downloadMs: 20, updateMs: 20, updateResult: 1 } });
       const { jobId } = await service.submit({ type: 'firmwareUpdate', deviceIds: ['h1', 'h2'], packageSource: `${base}/pkg.bin` });
       expect((await waitForJob(service, jobId)).counts.succeeded).toBe(2);
@@ -205,8 +206,8 @@ describe('firmwareUpdate', () => {
   });
 
   it('pushes the bytes of a local file to Package /5/0/0', async () => {
-    const service = await setup();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'lwtwin-fw-'));
+    const service = await setup({ firmwareDir: dir });
     const file = path.join(dir, 'pkg.bin');
     writeFileSync(file, Buffer.from([1, 2, 3, 4, 5]));
     world.addDevice('fw4', { owner: 'A', firmware: { downloadMs: 50, updateMs: 50, updateResult: 1 } });

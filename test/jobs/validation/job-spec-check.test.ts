@@ -1,13 +1,16 @@
+import os from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectRegistry } from '../../../objects/object-registry.ts';
 import { PropertyNames } from '../../../objects/property-names.ts';
 import { checkJobSpec, type SpecCheckDeps } from '../../../jobs/validation/job-spec-check.ts';
+import { PackageSources } from '../../../jobs/runtime/package-source.ts';
 import { loadRegistry } from '../registry.ts';
 
 let deps: SpecCheckDeps;
 beforeAll(async () => {
   const registry: ObjectRegistry = await loadRegistry();
-  deps = { names: new PropertyNames(registry), models: registry, maxPackageBytes: 1024 };
+  const packageSources = new PackageSources({ dir: os.tmpdir(), urlAllow: ['https://fw'], maxBytes: 1024, fetchTimeoutMs: 1000 });
+  deps = { names: new PropertyNames(registry), models: registry, packageSources };
 });
 
 const NOW = Date.parse('2030-01-01T00:00:00Z');
@@ -68,6 +71,7 @@ describe('checkJobSpec', () => {
     expect(await codeOf({ type: 'firmwareUpdate', deviceId: 'd', packageUri: 'coap://x', packageSource: 'https://y' })).toBe('INVALID_JOB');
     expect(await codeOf({ type: 'firmwareUpdate', deviceId: 'd', packageUri: `coap://x/${'a'.repeat(260)}` })).toBe('INVALID_JOB');
     expect(await codeOf({ type: 'firmwareUpdate', deviceId: 'd', packageSource: '/no/such/file.bin' })).toBe('PACKAGE_UNAVAILABLE');
+    expect(await codeOf({ type: 'firmwareUpdate', deviceId: 'd', packageSource: 'https://elsewhere/x.bin' })).toBe('INVALID_JOB');
     expect(await codeOf({ type: 'observe', deviceId: 'd', property: '/3/0/9', cancel: 'yes' })).toBe('INVALID_JOB');
     expect(await codeOf({ type: 'twinUpdate', deviceId: 'd', patch: {} })).toBe('INVALID_JOB');
   });
