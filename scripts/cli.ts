@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { registerClientCommands, type GlobalOptions } from './cli/client-commands.ts';
 import { registerJobCommands } from './cli/job-commands.ts';
 import { registerRunCommands } from './cli/run-commands.ts';
+import { registerSecurityCommands } from './cli/security-commands.ts';
 import { runDemo } from './cli/demo.ts';
 import { apiClient } from './cli/client-commands.ts';
 
@@ -23,6 +24,7 @@ const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 registerRunCommands(program, globals);
 registerClientCommands(program, globals);
 registerJobCommands(program, globals);
+registerSecurityCommands(program, globals);
 
 program
   .command('demo')

@@ -63,6 +63,12 @@ export interface LwTwinConfig {
   firmwareFetchTimeoutMs: number;
   /** Largest firmware package pushed to a device, bytes. @defaultValue 33554432 (32 MiB) */
   firmwareMaxBytes: number;
+  /**
+   * Server secret (at least 32 characters) that encrypts secrets at rest in Redis (PSK keys of the security store),
+   * see server/security/secret-box.ts; `npm start` generates one under the data directory. @defaultValue undefined
+   * (stored unencrypted)
+   */
+  serverSecret?: string;
   /** Log level. @defaultValue 'info' */
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
@@ -193,6 +199,7 @@ export const OPTIONS: OptionSpec[] = [
   { key: 'firmwareUrlAllow', flag: 'firmware-url-allow', env: 'LWTWIN_FIRMWARE_URL_ALLOW', parse: list(origin), default: () => [], help: 'origins firmware packageSource URLs may be fetched from (comma-separated; none: URLs refused)' },
   { key: 'firmwareFetchTimeoutMs', flag: 'firmware-fetch-timeout-ms', env: 'LWTWIN_FIRMWARE_FETCH_TIMEOUT_MS', parse: integer(100, 3_600_000), default: () => 30_000, help: 'deadline of one firmware package download, ms' },
   { key: 'firmwareMaxBytes', flag: 'firmware-max-bytes', env: 'LWTWIN_FIRMWARE_MAX_BYTES', parse: integer(1, 1024 * 1024 * 1024), default: () => 32 * 1024 * 1024, help: 'largest firmware package pushed to a device, bytes' },
+  { key: 'serverSecret', flag: 'server-secret', env: 'LWTWIN_SERVER_SECRET', parse: (raw, name) => { const s = str(raw, name); if (s.length < 32) throw new ConfigError(`${name}: must be at least 32 characters`); return s; }, default: () => undefined, help: 'secret encrypting keys at rest in Redis (>= 32 characters)' },
   { key: 'logLevel', flag: 'log-level', env: 'LWTWIN_LOG_LEVEL', parse: oneOf('debug', 'info', 'warn', 'error', 'silent'), default: () => 'info', help: 'log level' },
 ];
 

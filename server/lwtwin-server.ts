@@ -17,6 +17,8 @@ import { LwM2mServer } from './lwm2m/lwm2m-server.ts';
 import { Metrics } from './metrics.ts';
 import { RedisRegistrationStore } from './registration/redis-registration-store.ts';
 import { RedisKeys } from './store/keys.ts';
+import { RedisSecurityStore } from './security/redis-security-store.ts';
+import type { SecurityStore } from './security/security-store.ts';
 import { TwinSync } from './sync/twin-sync.ts';
 import { CachedTwinStore } from './twin/twin-cache.ts';
 import { RedisTwinStore } from './twin/redis-twin-store.ts';
@@ -31,6 +33,8 @@ export interface LwTwinServerHandle {
   readonly twins: CachedTwinStore;
   readonly sync: TwinSync;
   readonly jobs?: JobsApi;
+  /** DTLS credentials of the DM server and of the bootstrap server (separate namespaces). */
+  readonly security: Readonly<Record<'dm' | 'bootstrap', SecurityStore>>;
   stop(): Promise<void>;
 }
 
@@ -86,6 +90,11 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
     endpoint.on('warning', (err: Error) => logger.debug({ err: err.message }, 'coap warning'));
 
     const registrations = new RedisRegistrationStore({ redis, keys });
+    if (!config.serverSecret) logger.warn('no server secret configured (--server-secret): PSK keys are stored unencrypted in Redis');
+    const security: Readonly<Record<'dm' | 'bootstrap', SecurityStore>> = Object.freeze({
+      dm: new RedisSecurityStore({ redis, keys, namespace: 'dm', ...(config.serverSecret ? { serverSecret: config.serverSecret } : {}) }),
+      bootstrap: new RedisSecurityStore({ redis, keys, namespace: 'bootstrap', ...(config.serverSecret ? { serverSecret: config.serverSecret } : {}) }),
+    });
     const twinStore = new RedisTwinStore({ redis, keys, logger });
     const twins = await CachedTwinStore.create(twinStore, { maxEntries: config.cacheSize });
     cleanups.push(() => twins.close());
@@ -142,6 +151,7 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
       isOnline: async (r) => lwm2m.presence.isAwake(r),
       pingRedis: async () => (await redis.ping().catch(() => 'down')) === 'PONG',
       ...(jobs ? { jobs: jobs.api } : {}),
+      security,
     });
     await app.listen({ port: config.httpPort, host: config.httpHost });
     cleanups.push(() => app.close());
@@ -157,6 +167,7 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
       twins,
       sync,
       ...(jobs ? { jobs: jobs.api } : {}),
+      security,
       stop,
     };
   } catch (err) {

@@ -18,27 +18,43 @@ function withConfigFlags(cmd: Command): Command {
   return cmd;
 }
 
-/** The admin token: configured, or generated once into `<dataDir>/admin-token` (mode 0600). */
-export function ensureAdminToken(config: Readonly<LwTwinConfig>): { token: string; generated: boolean; file?: string } {
-  if (config.adminToken) return { token: config.adminToken, generated: false };
-  const file = path.join(config.dataDir, 'admin-token');
+/** A secret kept in `<dataDir>/<name>` (mode 0600): read if present (at least `minLength` characters), else generated once. */
+function secretFile(dataDir: string, name: string, minLength: number): { value: string; generated: boolean; file: string } {
+  const file = path.join(dataDir, name);
   try {
     const existing = readFileSync(file, 'utf8').trim();
-    if (existing.length >= 16) return { token: existing, generated: false, file };
+    if (existing.length >= minLength) return { value: existing, generated: false, file };
   } catch {
     /* none yet */
   }
-  mkdirSync(config.dataDir, { recursive: true });
-  const token = randomBytes(24).toString('base64url');
-  writeFileSync(file, token + '\n', { mode: 0o600 });
-  return { token, generated: true, file };
+  mkdirSync(dataDir, { recursive: true });
+  const value = randomBytes(Math.max(24, Math.ceil((minLength * 3) / 4))).toString('base64url');
+  writeFileSync(file, value + '\n', { mode: 0o600 });
+  return { value, generated: true, file };
 }
 
-async function startServerFromFlags(flags: Record<string, unknown>, overrides: Partial<LwTwinConfig> = {}): Promise<{ server: LwTwinServerHandle; token: string; tokenFile?: string }> {
+/** The admin token: configured, or generated once into `<dataDir>/admin-token` (mode 0600). */
+export function ensureAdminToken(config: Readonly<LwTwinConfig>): { token: string; generated: boolean; file?: string } {
+  if (config.adminToken) return { token: config.adminToken, generated: false };
+  const { value, generated, file } = secretFile(config.dataDir, 'admin-token', 16);
+  return { token: value, generated, file };
+}
+
+/** The server secret that encrypts keys at rest: configured, or (for `npm start`) generated once into `<dataDir>/server-secret`. */
+function ensureServerSecret(config: Readonly<LwTwinConfig>): string {
+  return config.serverSecret ?? secretFile(config.dataDir, 'server-secret', 32).value;
+}
+
+async function startServerFromFlags(
+  flags: Record<string, unknown>,
+  overrides: Partial<LwTwinConfig> = {},
+  opts: { generateServerSecret?: boolean } = {},
+): Promise<{ server: LwTwinServerHandle; token: string; tokenFile?: string }> {
   const base = loadConfig(flags);
   const config = Object.freeze({ ...base, ...overrides });
   const admin = ensureAdminToken(config);
-  const server = await startLwTwinServer({ ...config, adminToken: admin.token });
+  const serverSecret = opts.generateServerSecret ? ensureServerSecret(config) : config.serverSecret;
+  const server = await startLwTwinServer({ ...config, adminToken: admin.token, ...(serverSecret ? { serverSecret } : {}) });
   return { server, token: admin.token, ...(admin.file ? { tokenFile: admin.file } : {}) };
 }
 
@@ -113,7 +129,7 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
       if (flags.observePmax === undefined && flags['observe-pmax'] === undefined && !environment().LWTWIN_OBSERVE_PMAX) demoObserve.observePmax = 60;
       // Keep the terminal readable: only warnings and errors unless a log level is configured.
       if (flags.logLevel === undefined && !environment().LWTWIN_LOG_LEVEL) demoObserve.logLevel = 'warn';
-      const { server, token, tokenFile } = await startServerFromFlags(flags, demoObserve);
+      const { server, token, tokenFile } = await startServerFromFlags(flags, demoObserve, { generateServerSecret: true });
       const sim = await runSimulator({ count: devices, server: { address: '127.0.0.1', port: server.coapPort }, prefix: 'sim-', seed: 1, tickMs: 5000, lifetime: 300, processes: false }, globals().json === true);
       const cli = 'npx lwtwin';
       const lines = [

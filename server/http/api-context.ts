@@ -3,6 +3,7 @@ import type { Metrics } from '../metrics.ts';
 import type { EventHub } from '../events/event-hub.ts';
 import type { RegistrationStore } from '../registration/registration-store.ts';
 import type { Registration } from '../registration/registration.ts';
+import type { SecurityNamespace, SecurityStore } from '../security/security-store.ts';
 import type { TwinStore } from '../twin/twin-store.ts';
 import type { PropertyNames } from '../../objects/property-names.ts';
 import type { TokenAuth } from './auth.ts';
@@ -31,4 +32,6 @@ export interface ApiContext {
   /** Called after a twin patch changed desired properties, so they can be written to the device. */
   onDesiredChanged?(deviceId: string, changedDesired: string[]): void;
   jobs?: JobsApi;
+  /** DTLS credentials: the DM server's and the bootstrap server's. */
+  security?: Readonly<Record<SecurityNamespace, SecurityStore>>;
 }

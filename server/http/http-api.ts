@@ -12,6 +12,7 @@ import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { queryRoutes } from './routes/query.ts';
+import { securityRoutes } from './routes/security.ts';
 import { twinRoutes } from './routes/twins.ts';
 
 export async function buildHttpApi(ctx: ApiContext): Promise<FastifyInstance> {
@@ -48,5 +49,6 @@ export async function buildHttpApi(ctx: ApiContext): Promise<FastifyInstance> {
   await app.register(async (scope) => queryRoutes(scope, ctx));
   await app.register(async (scope) => eventRoutes(scope, ctx));
   await app.register(async (scope) => jobRoutes(scope, ctx));
+  await app.register(async (scope) => securityRoutes(scope, ctx));
   return app as unknown as FastifyInstance;
 }

@@ -6,3 +6,16 @@ export const endpointName = { type: 'string', minLength: 1, maxLength: MAX_ENDPO
 
 /** Route params `{ep}`. */
 export const endpointParam = { type: 'object', required: ['ep'], properties: { ep: endpointName } } as const;
+
+/** The one error answer `{statusCode, code, error, message}` (http-errors.ts), for route response schemas. */
+export const errorBody = {
+  type: 'object',
+  required: ['statusCode', 'code', 'error', 'message'],
+  properties: {
+    statusCode: { type: 'integer' },
+    code: { type: 'string' },
+    error: { type: 'string' },
+    message: { type: 'string' },
+    details: { type: 'object', additionalProperties: true },
+  },
+} as const;

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Every Redis key lwtwin uses is built here, and nowhere else.
  *
@@ -24,6 +26,24 @@ export class RedisKeys {
   /** String: `address:port` -> endpoint. */
   registrationPeer(address: string, port: number): string {
     return `${this.prefix}reg:peer:${address}:${port}`;
+  }
+
+  // --- security (DTLS credentials; namespace `dm` or `bootstrap`) ----------------------------------------------
+  /** Hash: the security entry of one endpoint (fields documented in redis-security-store.ts). */
+  security(ns: string, ep: string): string {
+    return `${this.prefix}sec:${ns}:{${ep}}`;
+  }
+  /** String: claim of the endpoint holding a PSK identity. Tagged by the identity's SHA-256, so any identity is safe. */
+  securityPskIndex(ns: string, identity: string): string {
+    return `${this.prefix}sec:${ns}:psk:{${createHash('sha256').update(identity, 'utf8').digest('hex')}}`;
+  }
+  /** String: claim of the endpoint holding a raw public key, by the SHA-256 of its SubjectPublicKeyInfo DER (hex). */
+  securityPublicKeyIndex(ns: string, spkiSha256Hex: string): string {
+    return `${this.prefix}sec:${ns}:rpk:{${spkiSha256Hex}}`;
+  }
+  /** Sorted set, every score 0: endpoints with an entry, in lexicographic order for paging (ZRANGE BYLEX). */
+  securityEndpoints(ns: string): string {
+    return `${this.prefix}sec:${ns}:endpoints`;
   }
 
   // --- twins ---------------------------------------------------------------------------------------------------

@@ -10,3 +10,13 @@ export function testRedisUrl(): string {
 export function uniquePrefix(name = 't'): string {
   return `test:${name}:${randomBytes(4).toString('hex')}:`;
 }
+
+/** Deletes every key starting with `prefix` (SCAN, so it never blocks the shared Redis). */
+export async function deleteKeysWithPrefix(redis: import('ioredis').Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    if (batch.length > 0) await redis.unlink(...batch);
+    cursor = next;
+  } while (cursor !== '0');
+}

@@ -2,17 +2,8 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RedisKeys } from '../../../server/store/keys.ts';
 import { RedisTwinStore } from '../../../server/twin/redis-twin-store.ts';
-import { testRedisUrl, uniquePrefix } from '../../helpers/redis.ts';
+import { deleteKeysWithPrefix as deletePrefix, testRedisUrl, uniquePrefix } from '../../helpers/redis.ts';
 import { T0, twinStoreContract, type TestClock } from './twin-store.contract.ts';
-
-async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-}
 
 twinStoreContract('RedisTwinStore', async () => {
   const prefix = uniquePrefix('twin');
