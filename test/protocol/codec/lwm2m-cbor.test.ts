@@ -12,7 +12,7 @@ const decode = (h: string, path: string, model = EMPTY_MODEL) => lwm2mCborCodec.
 
 /**
  * Fixtures from Anjay's LwM2M CBOR decoder tests (AVSystem/Anjay tests/core/io/lwm2m_cbor_in.c), which follow
- * OMA TS Core 1.2 §7.4.7; the path /13/26/1 is theirs. The layout is unverified against the OMA text (OMA TS Core 1.1 §7.4 data formats).
+ * OMA TS Core 1.2 §7.4.7; the path /13/26/1 is theirs. The layout is unverified against the OMA text itself.
  */
 describe('LwM2M CBOR codec (OMA TS Core 1.2 §7.4.7)', () => {
   const r42 = single(1, 42);
