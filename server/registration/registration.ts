@@ -23,7 +23,7 @@ export interface ObjectLink {
  */
 export interface Registration {
   readonly endpoint: string;
-  /** Random, URL-safe, short; the client addresses `/rd/{registrationId}` with it (Location-Path of the Register response: OMA TS Transport 1.1, Client Registration Interface mapping). */
+  /** Random, URL-safe, short; the client addresses `/rd/{registrationId}` with it (Location-Path of the Register response: OMA TS Transport 1.1.1 §6.4.3 Registration Interface). */
   readonly registrationId: string;
   readonly peer: Peer;
   /** Lifetime in seconds (`lt`). */
