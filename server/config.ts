@@ -45,6 +45,12 @@ export interface LwTwinConfig {
   observeObjects: number[];
   /** pmin/pmax per object (`"5"`) or per resource (`"3/9"`). @defaultValue {"5": {"pmin": 30}} */
   observeOverrides: ObserveAttributeOverrides;
+  /** Devices whose observations are set up at once. @defaultValue 64 */
+  observeSetupConcurrency: number;
+  /** Observation set-ups (one device each) started per second, so a Register burst or a restart is paced. @defaultValue 200 */
+  observeSetupRate: number;
+  /** First retry after a failed observation set-up, s; doubles per failure up to 600 s. @defaultValue 5 */
+  observeRetrySec: number;
   /** Entries of the shallow-read cache. @defaultValue 100000 */
   cacheSize: number;
   /** Admin bearer token; when unset, `npm start` generates one under the data directory. @defaultValue undefined */
@@ -190,6 +196,9 @@ export const OPTIONS: OptionSpec[] = [
   { key: 'observePmax', flag: 'observe-pmax', env: 'LWTWIN_OBSERVE_PMAX', parse: integer(0, 2 ** 31 - 1), default: () => 21_600, help: 'default pmax of observations, s' },
   { key: 'observeObjects', flag: 'observe-objects', env: 'LWTWIN_OBSERVE_OBJECTS', parse: list(integer(0, 65535)), default: () => [3, 4, 5, 6], help: 'objects observed after Register (comma-separated ids)' },
   { key: 'observeOverrides', flag: 'observe-overrides', env: 'LWTWIN_OBSERVE_OVERRIDES', parse: overrides, default: () => ({ '5': { pmin: 30 } }), help: 'pmin/pmax per object or resource, JSON' },
+  { key: 'observeSetupConcurrency', flag: 'observe-setup-concurrency', env: 'LWTWIN_OBSERVE_SETUP_CONCURRENCY', parse: integer(1, 100_000), default: () => 64, help: 'devices whose observations are set up at once' },
+  { key: 'observeSetupRate', flag: 'observe-setup-rate', env: 'LWTWIN_OBSERVE_SETUP_RATE', parse: integer(1, 1_000_000), default: () => 200, help: 'observation set-ups started per second' },
+  { key: 'observeRetrySec', flag: 'observe-retry-sec', env: 'LWTWIN_OBSERVE_RETRY_SEC', parse: integer(1, 3600), default: () => 5, help: 'first retry after a failed observation set-up, s (doubles up to 600 s)' },
   { key: 'cacheSize', flag: 'cache-size', env: 'LWTWIN_CACHE_SIZE', parse: integer(0, 10_000_000), default: () => 100_000, help: 'entries in the shallow-read cache' },
   { key: 'adminToken', flag: 'admin-token', env: 'LWTWIN_ADMIN_TOKEN', parse: (raw, name) => { const s = str(raw, name); if (s.length < 16) throw new ConfigError(`${name}: must be at least 16 characters`); return s; }, default: () => undefined, help: 'admin bearer token' },
   { key: 'tokens', flag: 'tokens', env: 'LWTWIN_TOKENS', parse: tokens, default: () => ({}), help: 'extra bearer tokens, JSON {token: role}' },
@@ -241,8 +250,31 @@ export function loadConfig(flags: Record<string, unknown> = {}, env: Record<stri
   }
   if (out.serverId === undefined) out.serverId = `${os.hostname()}:${out.coapPort}`;
   const cfg = out as unknown as LwTwinConfig;
-  if (cfg.observePmax !== 0 && cfg.observePmax < cfg.observePmin) throw new ConfigError(`observePmax (${cfg.observePmax}) must be >= observePmin (${cfg.observePmin})`);
+  checkObservePeriods(cfg);
   return Object.freeze(cfg);
+}
+
+/**
+ * Refuses settings under which some object or resource would be observed with pmax < pmin (OMA LwM2M TS Core 1.1.1
+ * §5.1.2: pmax must be greater than or equal to pmin): the defaults, each per-object override and each per-resource
+ * override, each resolved the way observation set-up resolves it (resource, else object, else default). pmax 0
+ * means "no maximum".
+ */
+function checkObservePeriods(cfg: LwTwinConfig): void {
+  const check = (what: string, pmin: number, pmax: number, from: string) => {
+    if (pmax !== 0 && pmax < pmin) throw new ConfigError(`${what}: pmax ${pmax} is below pmin ${pmin} (${from}); make pmax >= pmin or set both in --observe-overrides`);
+  };
+  check('observation defaults', cfg.observePmin, cfg.observePmax, '--observe-pmin / --observe-pmax');
+  const objects = new Set<string>([...cfg.observeObjects.map(String), ...Object.keys(cfg.observeOverrides).map((k) => k.split('/')[0])]);
+  for (const o of objects) {
+    const byObject = cfg.observeOverrides[o] ?? {};
+    check(`object ${o}`, byObject.pmin ?? cfg.observePmin, byObject.pmax ?? cfg.observePmax, byObject.pmin !== undefined || byObject.pmax !== undefined ? `--observe-overrides "${o}" with the defaults` : 'defaults');
+  }
+  for (const [key, r] of Object.entries(cfg.observeOverrides)) {
+    if (!key.includes('/')) continue;
+    const byObject = cfg.observeOverrides[key.split('/')[0]] ?? {};
+    check(`resource ${key}`, r.pmin ?? byObject.pmin ?? cfg.observePmin, r.pmax ?? byObject.pmax ?? cfg.observePmax, `--observe-overrides "${key}"`);
+  }
 }
 
 /** Settings of the CLI's API client: `--url`/`LWTWIN_API_URL` and `--token`/`LWTWIN_TOKEN`, else `<dataDir>/admin-token`. */

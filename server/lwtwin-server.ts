@@ -128,11 +128,17 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
       logger: logger.child({ component: 'sync' }),
       metrics,
       events,
+      setupConcurrency: config.observeSetupConcurrency,
+      setupRatePerSecond: config.observeSetupRate,
+      setupRetryMs: config.observeRetrySec * 1000,
     });
     await sync.start();
     cleanups.push(() => sync.stop());
+    metrics.watchSetupBacklog(() => sync.keeper.backlog);
     lwm2m.start();
     cleanups.push(() => lwm2m.stop());
+    // Observations belong to the process: a restarted one holds none. Re-establish them, paced, without delaying start.
+    void sync.recover().catch((err: unknown) => logger.error({ err }, 're-establishing observations after start failed'));
 
     let jobs: JobsHandle | undefined;
     if (opts.jobs !== false) {

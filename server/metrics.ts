@@ -14,9 +14,24 @@ export class Metrics {
   /** Shallow-read cache lookups, read from the cache's own counters at scrape time (see `watchCache`). */
   readonly cache: Counter<'result'>;
   private cacheStats?: () => { hits: number; misses: number };
+  readonly observationSetups = new Counter({ name: 'lwtwin_observation_setups_total', help: 'Observation set-ups of a device finished: observing, refused (the device answered 4.xx), unreachable (timeout, RST)', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly observationSetupBacklog: Gauge;
+  private setupBacklog?: () => number;
+  readonly unknownDeviceMessages = new Counter({ name: 'lwtwin_unknown_device_messages_total', help: 'Update, notification or Send from a device with no registration in the store (re-registration asked for)', labelNames: ['message'] as const, registers: [this.registry] });
+  readonly registrationsRestored = new Counter({ name: 'lwtwin_registrations_restored_total', help: 'Registrations missing from Redis written back from this process\'s memory', registers: [this.registry] });
   readonly jobs = new Counter({ name: 'lwtwin_jobs_total', help: 'Device jobs finished by this process', labelNames: ['type', 'outcome'] as const, registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
+    const backlog = () => this.setupBacklog?.();
+    this.observationSetupBacklog = new Gauge({
+      name: 'lwtwin_observation_setup_backlog',
+      help: 'Devices whose observation set-up is queued or running',
+      registers: [this.registry],
+      collect() {
+        const n = backlog();
+        if (n !== undefined) this.set(n);
+      },
+    });
     const stats = () => this.cacheStats?.();
     this.cache = new Counter({
       name: 'lwtwin_twin_cache_total',
@@ -32,6 +47,11 @@ export class Metrics {
       },
     });
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'lwtwin_' });
+  }
+
+  /** Reports the observation set-up backlog as `lwtwin_observation_setup_backlog`. */
+  watchSetupBacklog(backlog: () => number): void {
+    this.setupBacklog = backlog;
   }
 
   /** Reports the twin cache's hit and miss counters as `lwtwin_twin_cache_total`. */

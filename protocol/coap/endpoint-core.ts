@@ -12,7 +12,7 @@ import { MessageIdAllocator } from './message-id.ts';
 import { checkPeer, copyPeer } from './message-builder.ts';
 import { Notifier, type NotifierHost, NotifyOwner } from './notifier.ts';
 import type { ClientObservation } from './observe.ts';
-import { unknownCriticalOption } from './options.ts';
+import { getObserve, unknownCriticalOption } from './options.ts';
 import { type RequestHandler, type ServerHost, ServerExchange } from './server-exchange.ts';
 import { ServerObservationRegistry } from './server-observations.ts';
 import { monotonicNow, sharedTimerWheel } from './timer-wheel.ts';
@@ -25,6 +25,8 @@ import type { BlockValue, CoapMessage, IncomingResponse, ObservationHandle, Outg
 export interface CoreEvents {
   warning(err: unknown): void;
   observationCancelled(peer: Peer, token: Buffer): void;
+  /** A response (typically a notification, when it carries Observe) that no exchange or observation waits for. */
+  unmatchedResponse(peer: Peer, token: Buffer, observe: boolean): void;
 }
 
 /** Owner of a separate CON response: nothing waits on it (RFC 7252 §5.2.2). */
@@ -411,6 +413,13 @@ export class EndpointCore implements ClientHost, ServerHost, TransmissionHost, O
     // RFC 7252 §5.3.2, RFC 7641 §3.6: a response nobody waits for (incl. a notification after a passive cancel).
     const rst = this.sendEmpty(CoapType.RST, msg.messageId, rinfo.address, rinfo.port);
     if (con) entry.reply = rst;
+    if (obs === undefined) {
+      try {
+        this.events.unmatchedResponse({ address: rinfo.address, port: rinfo.port }, Buffer.from(msg.token), getObserve(msg) !== undefined);
+      } catch (err) {
+        this.warn(err);
+      }
+    }
   }
 
   // --- shutdown ----------------------------------------------------------------------------------------------

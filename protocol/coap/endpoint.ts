@@ -21,7 +21,9 @@ export type { CoapEndpointOptions, EndpointStats, NotifyOptions, NotifyResult, R
  *
  * Events: `'warning'` (err) for non-fatal problems such as malformed datagrams or throwing handlers — also emitted
  * as `'error'` when, and only when, an `'error'` listener is attached, so a missing listener never crashes;
- * `'observationCancelled'` (peer, token) when an observer of this endpoint left by RST or did not ACK a notification.
+ * `'observationCancelled'` (peer, token) when an observer of this endpoint left by RST or did not ACK a notification;
+ * `'unmatchedResponse'` (peer, token, observe) after a response no exchange or observation waits for was answered
+ * with RST — with `observe` true it is a notification of an observation this endpoint no longer holds (RFC 7641 §3.6).
  */
 export class CoapEndpoint extends EventEmitter {
   readonly localAddress: Peer;
@@ -37,6 +39,7 @@ export class CoapEndpoint extends EventEmitter {
         if (this.listenerCount('error') > 0) this.emit('error', err);
       },
       observationCancelled: (peer, token) => this.emit('observationCancelled', peer, token),
+      unmatchedResponse: (peer, token, observe) => this.emit('unmatchedResponse', peer, token, observe),
     });
   }
 

@@ -1,4 +1,6 @@
+import { LRUCache } from 'lru-cache';
 import type { CoapEndpoint } from '../../protocol/coap/endpoint.ts';
+import type { Peer } from '../../protocol/coap/types.ts';
 import { MAX_TRANSMIT_WAIT_MS } from '../../protocol/coap/constants.ts';
 import type { ModelLookup } from '../../protocol/lwm2m/model.ts';
 import type { LwM2mPath } from '../../protocol/lwm2m/path.ts';
@@ -81,6 +83,9 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
   private readonly expiry: RegistrationExpiry;
   private readonly logger: LwM2mLogger;
   private started = false;
+  private readonly metrics?: Metrics;
+  /** Peers whose unmatched notification was looked up recently: one store read per peer per 2 s at most. */
+  private readonly unmatchedPeers = new LRUCache<string, true>({ max: 10_000, ttl: 2000 });
 
   constructor(opts: LwM2mServerOptions) {
     const logger = opts.logger ?? SILENT_LOGGER;
@@ -94,6 +99,7 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
     this.registrations = opts.registrations;
     this.endpoint = opts.endpoint;
     this.logger = logger;
+    if (opts.metrics) this.metrics = opts.metrics;
     this.presence = new QueueModePresence({ awakeMs, ...(opts.queueModeSweepMs === undefined ? {} : { sweepIntervalMs: positive(opts.queueModeSweepMs, 'queueModeSweepMs') }) });
     this.presence.events.on('awake', (e) => this.emit('awake', e));
     this.presence.events.on('sleeping', (e) => this.emit('sleeping', e));
@@ -139,6 +145,7 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
     if (this.started) return;
     this.started = true;
     this.endpoint.onRequest(this.handler.handle);
+    this.endpoint.on('unmatchedResponse', this.onUnmatchedResponse);
     this.presence.start();
     this.expiry.start();
   }
@@ -151,6 +158,7 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
     if (!this.started) return;
     this.started = false;
     this.endpoint.onRequest(() => coapError('5.03', 'server stopping'));
+    this.endpoint.off('unmatchedResponse', this.onUnmatchedResponse);
     await this.expiry.stop();
     this.presence.stop();
     this.observations.clear();
@@ -239,6 +247,29 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
   async isAwake(endpoint: string): Promise<boolean> {
     return this.presence.isAwake(await this.operations.registration(endpoint));
   }
+
+  /**
+   * A notification nobody holds the observation for was answered with RST by the endpoint (RFC 7641 §3.6). If it came
+   * from a device this process owns, its observations are gone (a restart): `unobserved` asks for them again. If no
+   * registration matches the address, the store lost it: counted, and the device re-registers at its next Update.
+   */
+  private readonly onUnmatchedResponse = (peer: Peer, _token: Buffer, observe: boolean): void => {
+    if (!observe || !this.started) return;
+    const key = `${peer.address}:${peer.port}`;
+    if (this.unmatchedPeers.has(key)) return;
+    this.unmatchedPeers.set(key, true);
+    this.registrations.getByPeer(peer).then(
+      (registration) => {
+        if (!registration) {
+          this.metrics?.unknownDeviceMessages.inc({ message: 'notification' });
+          return;
+        }
+        if (registration.serverId !== undefined && registration.serverId !== this.serverId) return;
+        this.emit('unobserved', { registration });
+      },
+      (err: unknown) => this.logger.warn({ err, peer }, 'lwm2m: looking up the sender of an unknown notification failed'),
+    );
+  };
 
   private expired(registration: Registration): void {
     this.observations.dropAll(registration.endpoint);

@@ -39,5 +39,12 @@ export interface LwM2mServerEvents {
   /** A queue-mode device is no longer reachable. */
   sleeping: { endpoint: string };
   notification: NotificationEvent;
+  /**
+   * A device this process owns sent a notification for a token this process does not hold (answered with RST,
+   * RFC 7641 §3.6), e.g. after a restart: its observations need setting up again.
+   */
+  unobserved: { registration: Registration };
+  /** A registration missing from the store (Redis lost its data) was written back from this process's memory. */
+  restored: { registration: Registration };
   send: SendEvent;
 }

@@ -2,14 +2,14 @@
  * Keeps twins in step with devices (docs/twin-model.md):
  * - device → twin: registration properties (`lwm2m.*`), the first answer of each observation and every fresh
  *   notification and Send become reported values, batched into one `applyReported` call per flush;
- * - after every Register: Write-Attributes pmin/pmax (defaults, per object, per resource) and Observe of the configured
- *   objects at object-instance level, falling back to per-resource observations where a device refuses instance level;
+ * - observations (ObservationKeeper): after every Register, after a restart and whenever a device shows up without
+ *   them, Write-Attributes pmin/pmax and Observe of the configured objects, falling back to resource level;
  * - twin → device: desired properties that map to writable resources are written when the device is reachable and the
  *   outcome is recorded in `desiredSync`; desired keys that map to no writable resource are service properties and are
  *   never sent. Reconciliation is by version, so it is idempotent and survives restarts: a desired leaf is written when
  *   its `$lastUpdatedVersion` is newer than the version its sync record is about.
  */
-import { LwM2mPath } from '../../protocol/lwm2m/path.ts';
+import type { LwM2mPath } from '../../protocol/lwm2m/path.ts';
 import type { LwM2mLeaf } from '../../protocol/lwm2m/node.ts';
 import type { ObjectRegistry } from '../../objects/object-registry.ts';
 import type { PropertyNames } from '../../objects/property-names.ts';
@@ -22,15 +22,10 @@ import type { Registration } from '../registration/registration.ts';
 import { toReportedUpdates } from '../twin/reported-mapping.ts';
 import type { ReportedUpdate } from '../twin/reported-fields.ts';
 import type { TwinStore } from '../twin/twin-store.ts';
+import { ObservationKeeper, type ObserveSettings } from './observation-keeper.ts';
 import type { Twin, TwinMetadata, TwinObject, TwinSection } from '../twin/twin.ts';
 
-export interface ObserveSettings {
-  objects: readonly number[];
-  pmin: number;
-  pmax: number;
-  /** Keyed by `"objectId"` or `"objectId/resourceId"`. */
-  overrides: Readonly<Record<string, { pmin?: number; pmax?: number }>>;
-}
+export type { ObserveSettings } from './observation-keeper.ts';
 
 export interface TwinSyncOptions {
   lwm2m: LwM2mServer;
@@ -45,8 +40,12 @@ export interface TwinSyncOptions {
   flushDelayMs?: number;
   /** Batch size that triggers an immediate flush. @defaultValue 2000 */
   maxBatch?: number;
-  /** Devices whose observations are being set up at once. @defaultValue 1000 */
+  /** Devices whose observations are being set up at once. @defaultValue 64 */
   setupConcurrency?: number;
+  /** Observation set-ups started per second. @defaultValue 200 */
+  setupRatePerSecond?: number;
+  /** First retry after a failed observation set-up, ms (doubles per failure). @defaultValue 5000 */
+  setupRetryMs?: number;
 }
 
 export class TwinSync {
@@ -54,19 +53,40 @@ export class TwinSync {
   private batchReceivedAt: number[] = [];
   private flushTimer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
-  private readonly setupQueue: Registration[] = [];
-  private setupsRunning = 0;
+  /** Sets up and re-establishes the observations of this process's devices. */
+  readonly keeper: ObservationKeeper;
   private readonly desiredInFlight = new Set<string>();
   private unsubscribeChanges?: () => void;
   private stopped = false;
 
-  constructor(private readonly opts: TwinSyncOptions) {}
+  constructor(private readonly opts: TwinSyncOptions) {
+    this.keeper = new ObservationKeeper({
+      lwm2m: opts.lwm2m,
+      twins: opts.twins,
+      registry: opts.registry,
+      observe: opts.observe,
+      logger: opts.logger,
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
+      onValues: (ep, leaves) => this.enqueue(ep, leaves, 'notify', Date.now()),
+      onEstablished: (ep) => void this.reconcileDesired(ep),
+      ...(opts.setupConcurrency !== undefined ? { concurrency: opts.setupConcurrency } : {}),
+      ...(opts.setupRatePerSecond !== undefined ? { ratePerSecond: opts.setupRatePerSecond } : {}),
+      ...(opts.setupRetryMs !== undefined ? { retryBaseMs: opts.setupRetryMs } : {}),
+    });
+  }
 
   async start(): Promise<void> {
     const { lwm2m } = this.opts;
     lwm2m.on('registered', ({ registration }) => void this.onRegistered(registration));
-    lwm2m.on('updated', ({ current }) => void this.onReachable(current.endpoint, current));
-    lwm2m.on('awake', ({ endpoint }) => void this.onReachable(endpoint));
+    lwm2m.on('updated', ({ current }) => {
+      this.keeper.want(current, 'registration update without live observations');
+      void this.onReachable(current.endpoint, current);
+    });
+    lwm2m.on('awake', ({ endpoint }) => {
+      void lwm2m.getRegistration(endpoint).then((reg) => this.keeper.want(reg, 'wake-up without live observations'), () => undefined);
+      void this.onReachable(endpoint);
+    });
+    lwm2m.on('unobserved', ({ registration }) => this.keeper.want(registration, 'notification for an observation this server did not hold'));
     lwm2m.on('sleeping', ({ endpoint }) => void this.setConnection(endpoint, 'asleep'));
     lwm2m.on('deregistered', ({ registration }) => void this.onGone(registration, 'deregistered'));
     lwm2m.on('expired', ({ registration }) => void this.onGone(registration, 'expired'));
@@ -78,8 +98,14 @@ export class TwinSync {
     });
   }
 
+  /** Re-establishes, in the background, the observations of the registrations this process owns (after a start). */
+  recover(): Promise<number> {
+    return this.keeper.recover();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
+    this.keeper.stop();
     this.unsubscribeChanges?.();
     if (this.flushTimer) clearTimeout(this.flushTimer);
     await this.flush();
@@ -166,88 +192,7 @@ export class TwinSync {
       this.opts.logger.error({ err, ep: reg.endpoint }, 'twin sync: recording a registration failed');
       return;
     }
-    this.setupQueue.push(reg);
-    this.pumpSetup();
-  }
-
-  private pumpSetup(): void {
-    const limit = this.opts.setupConcurrency ?? 1000;
-    while (!this.stopped && this.setupsRunning < limit && this.setupQueue.length > 0) {
-      const reg = this.setupQueue.shift()!;
-      this.setupsRunning++;
-      void this.setupObservations(reg)
-        .then(() => this.reconcileDesired(reg.endpoint))
-        .catch((err) => this.opts.logger.warn({ err, ep: reg.endpoint }, 'twin sync: observation setup failed'))
-        .finally(() => {
-          this.setupsRunning--;
-          this.pumpSetup();
-        });
-    }
-  }
-
-  /** The object instances of `reg` to observe: announced instances of the configured objects (instance 0 for single-instance objects listed bare). */
-  observeTargets(reg: Registration): LwM2mPath[] {
-    const wanted = new Set(this.opts.observe.objects);
-    const targets = new Map<string, LwM2mPath>();
-    for (const link of reg.objectLinks) {
-      if (!wanted.has(link.objectId)) continue;
-      const model = this.opts.registry.object(link.objectId);
-      const instance = link.instanceId ?? (model && !model.multiple ? 0 : undefined);
-      if (instance === undefined) continue;
-      const p = new LwM2mPath(link.objectId, instance);
-      targets.set(p.toString(), p);
-    }
-    return [...targets.values()];
-  }
-
-  private attributesFor(objectId: number, resourceId?: number): { pmin: number; pmax: number } {
-    const o = this.opts.observe;
-    const byObject = o.overrides[String(objectId)] ?? {};
-    const byResource = resourceId === undefined ? {} : (o.overrides[`${objectId}/${resourceId}`] ?? {});
-    return { pmin: byResource.pmin ?? byObject.pmin ?? o.pmin, pmax: byResource.pmax ?? byObject.pmax ?? o.pmax };
-  }
-
-  private async setupObservations(reg: Registration): Promise<void> {
-    const { lwm2m } = this.opts;
-    const ep = reg.endpoint;
-    for (const instance of this.observeTargets(reg)) {
-      if (this.stopped) return;
-      const objectId = instance.objectId!;
-      try {
-        await lwm2m.writeAttributes(ep, instance, this.attributesFor(objectId));
-      } catch (err) {
-        if (!isServerError(err, 'DEVICE_ERROR')) throw err;
-        this.opts.logger.debug({ ep, path: instance.toString(), err: (err as Error).message }, 'twin sync: device refused Write-Attributes');
-      }
-      // Resource-level overrides (`"3/9": {pmin: 60}`).
-      for (const key of Object.keys(this.opts.observe.overrides)) {
-        const [o, r] = key.split('/').map(Number);
-        if (o !== objectId || r === undefined) continue;
-        await lwm2m.writeAttributes(ep, instance.child(r), this.attributesFor(objectId, r)).catch(() => undefined);
-      }
-      try {
-        const outcome = await lwm2m.observe(ep, instance);
-        this.enqueue(ep, outcome.leaves, 'notify', Date.now());
-      } catch (err) {
-        if (!isServerError(err, 'DEVICE_ERROR')) throw err;
-        await this.observeResources(reg, instance);
-      }
-    }
-  }
-
-  /** Fallback when a device refuses instance-level observation: one observation per readable resource it has. */
-  private async observeResources(reg: Registration, instance: LwM2mPath): Promise<void> {
-    const model = this.opts.registry.object(instance.objectId!);
-    if (!model) return;
-    for (const r of model.resources.values()) {
-      if (!r.operations.includes('R')) continue;
-      try {
-        const outcome = await this.opts.lwm2m.observe(reg.endpoint, instance.child(r.id));
-        this.enqueue(reg.endpoint, outcome.leaves, 'notify', Date.now());
-      } catch (err) {
-        if (!isServerError(err, 'DEVICE_ERROR')) throw err;
-      }
-    }
+    this.keeper.want(reg, 'registered');
   }
 
   private async onReachable(ep: string, reg?: Registration): Promise<void> {
@@ -257,6 +202,7 @@ export class TwinSync {
   }
 
   private async onGone(reg: Registration, why: 'deregistered' | 'expired'): Promise<void> {
+    this.keeper.forget(reg.endpoint);
     this.opts.events?.publish(why, { registrationId: reg.registrationId }, reg.endpoint);
     await this.setConnection(reg.endpoint, 'disconnected');
   }

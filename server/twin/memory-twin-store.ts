@@ -24,7 +24,7 @@ import type {
   TwinSectionName,
   TwinStore,
 } from './twin-store.ts';
-import { etagMatches, formatEtag, isoTime, type ConnectionState, type Twin, type TwinObject, type TwinSection, type TwinStatus } from './twin.ts';
+import { etagMatches, formatEtag, isoTime, type ConnectionState, type ObservationSyncRecord, type Twin, type TwinObject, type TwinSection, type TwinStatus } from './twin.ts';
 
 interface Entry {
   header: Record<string, string>;
@@ -181,6 +181,12 @@ export class MemoryTwinStore implements TwinStore {
       h[HeaderField.lastActivity] = String(lastActivityTime);
     }
     this.publish(ep, ['connection'], Number(h[HeaderField.version]));
+  }
+
+  async setObservationState(ep: string, state: Readonly<Record<string, ObservationSyncRecord>>): Promise<void> {
+    const h = this.entry(ep).header;
+    h[HeaderField.observation] = JSON.stringify(state);
+    this.publish(ep, ['observation'], Number(h[HeaderField.version]));
   }
 
   async setStatus(ep: string, status: TwinStatus): Promise<void> {

@@ -39,7 +39,7 @@ import type {
   TwinSectionName,
   TwinStore,
 } from './twin-store.ts';
-import { etagMatches, formatEtag, isoTime, type ConnectionState, type Twin, type TwinObject, type TwinSection, type TwinStatus } from './twin.ts';
+import { etagMatches, formatEtag, isoTime, type ConnectionState, type ObservationSyncRecord, type Twin, type TwinObject, type TwinSection, type TwinStatus } from './twin.ts';
 
 export interface RedisTwinStoreOptions {
   /** The caller's connection (not closed by the store). The change-feed subscriber is a `duplicate()` of it. */
@@ -228,6 +228,10 @@ export class RedisTwinStore implements TwinStore {
 
   async setConnection(ep: string, state: ConnectionState, lastActivityTime?: number): Promise<void> {
     await this.setHeader(ep, ['connection'], lastActivityTime, [HeaderField.connection, state]);
+  }
+
+  async setObservationState(ep: string, state: Readonly<Record<string, ObservationSyncRecord>>): Promise<void> {
+    await this.setHeader(ep, ['observation'], undefined, [HeaderField.observation, JSON.stringify(state)]);
   }
 
   async setStatus(ep: string, status: TwinStatus): Promise<void> {

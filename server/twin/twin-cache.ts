@@ -25,7 +25,7 @@ import type {
   TwinSectionName,
   TwinStore,
 } from './twin-store.ts';
-import type { ConnectionState, Twin, TwinObject, TwinStatus } from './twin.ts';
+import type { ConnectionState, ObservationSyncRecord, Twin, TwinObject, TwinStatus } from './twin.ts';
 
 export interface TwinCacheOptions {
   /** Devices kept (each entry holds the twin and/or shallow reads of one device). @defaultValue 100000 */
@@ -120,6 +120,10 @@ export class CachedTwinStore implements TwinStore {
 
   setConnection(ep: string, state: ConnectionState, lastActivityTime?: number): Promise<void> {
     return this.write([ep], () => this.store.setConnection(ep, state, lastActivityTime));
+  }
+
+  setObservationState(ep: string, state: Readonly<Record<string, ObservationSyncRecord>>): Promise<void> {
+    return this.write([ep], () => this.store.setObservationState(ep, state));
   }
 
   setStatus(ep: string, status: TwinStatus): Promise<void> {

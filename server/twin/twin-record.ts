@@ -11,6 +11,7 @@ import {
   formatEtag,
   type ConnectionState,
   type DesiredSyncRecord,
+  type ObservationSyncRecord,
   type Twin,
   type TwinObject,
   type TwinSection,
@@ -39,6 +40,8 @@ export const HeaderField = {
   reportedVersion: 'rversion',
   /** Reported size in bytes (twin-limits.ts `reportedLeafSize`, summed). */
   reportedSize: 'rsize',
+  /** Observation state per object, JSON (`Twin.observationState`). */
+  observation: 'observation',
 } as const;
 
 /** Prefix of the header fields holding desired-sync records (`sync:device.timezone`). */
@@ -66,6 +69,7 @@ export function assembleTwin(ep: string, header: Record<string, string>, reporte
   const version = Number(header[HeaderField.version]);
   const created = Number(header[HeaderField.created]);
   const lastActivity = header[HeaderField.lastActivity];
+  const observation = header[HeaderField.observation];
   const desiredSync: Record<string, DesiredSyncRecord> = {};
   for (const field in header) {
     if (field.startsWith(SYNC_FIELD_PREFIX)) desiredSync[field.slice(SYNC_FIELD_PREFIX.length)] = JSON.parse(header[field]) as DesiredSyncRecord;
@@ -83,5 +87,6 @@ export function assembleTwin(ep: string, header: Record<string, string>, reporte
       reported: assembleReported(reported, Number(header[HeaderField.reportedVersion]), created),
     },
     desiredSync,
+    ...(observation !== undefined ? { observationState: JSON.parse(observation) as Record<string, ObservationSyncRecord> } : {}),
   };
 }

@@ -9,7 +9,7 @@
  */
 import type { TwinPatch } from './twin-patch.ts';
 import type { ReportedUpdate, RejectedUpdate } from './reported-fields.ts';
-import type { ConnectionState, DesiredSyncRecord, ReportedSource, Twin, TwinObject, TwinStatus, TwinValue } from './twin.ts';
+import type { ConnectionState, DesiredSyncRecord, ObservationSyncRecord, ReportedSource, Twin, TwinObject, TwinStatus, TwinValue } from './twin.ts';
 import type { TwinQuery, QueryPage, QueryPageRequest } from './twin-query.ts';
 
 export type { ReportedUpdate, RejectedUpdate } from './reported-fields.ts';
@@ -71,7 +71,7 @@ export interface DesiredSyncStatus {
  * What a change touched. `created` / `deleted` are the twin's life cycle. `resync` (with `ep` `*`) is never published:
  * a store emits it locally when its feed may have lost messages (the subscriber reconnected), so caches drop everything.
  */
-export type TwinChangeSection = 'tags' | 'desired' | 'reported' | 'connection' | 'status' | 'desiredSync' | 'created' | 'deleted' | 'resync';
+export type TwinChangeSection = 'tags' | 'desired' | 'reported' | 'connection' | 'observation' | 'status' | 'desiredSync' | 'created' | 'deleted' | 'resync';
 
 /** Change-feed message, published (compact JSON) on `RedisKeys.twinChanges()` after every write that changes a twin. */
 export interface TwinChange {
@@ -126,6 +126,12 @@ export interface TwinStore {
    * epoch. Does not change `version`. Throws `NOT_FOUND` when the device has no twin.
    */
   setConnection(ep: string, state: ConnectionState, lastActivityTime?: number): Promise<void>;
+
+  /**
+   * Replaces the twin's `observationState` (keyed by object id) without a version bump; `{}` clears it.
+   * `NOT_FOUND` when the device has no twin.
+   */
+  setObservationState(ep: string, state: Readonly<Record<string, ObservationSyncRecord>>): Promise<void>;
 
   /** Sets the twin status (enabled / disabled). Does not change `version`. Throws `NOT_FOUND` when absent. */
   setStatus(ep: string, status: TwinStatus): Promise<void>;

@@ -62,6 +62,21 @@ export interface DesiredSyncRecord {
   error?: string;
 }
 
+/**
+ * Extension: whether this server holds the observations twin sync wants on one object of the device (see the README
+ * "Operations" section). `pending`: being set up (after a Register, a restart, or a device that showed up without
+ * them); `observing`: established, notifications flow; `failed`: the device did not accept them, retried at `retryAt`.
+ */
+export interface ObservationSyncRecord {
+  status: 'pending' | 'observing' | 'failed';
+  /** When the status was recorded, ISO 8601 UTC with ms. */
+  at: string;
+  /** Why it is pending or failed (`server restarted`, `Device d1 did not answer ...`). */
+  reason?: string;
+  /** `failed` only: when the next attempt is due, ISO 8601 UTC with ms. */
+  retryAt?: string;
+}
+
 export interface Twin {
   deviceId: string;
   /** Weak RFC 7232 ETag, see `formatEtag`. Changes exactly when `version` changes. */
@@ -80,6 +95,8 @@ export interface Twin {
   properties: { desired: TwinSection; reported: TwinSection };
   /** Extension: desired-sync status keyed by dotted desired property name (`device.timezone`). */
   desiredSync: Record<string, DesiredSyncRecord>;
+  /** Extension: observation state keyed by object id (`"3"`); absent until twin sync first set observations up. */
+  observationState?: Record<string, ObservationSyncRecord>;
 }
 
 /** ISO 8601 UTC with milliseconds, the only timestamp format in a twin. */

@@ -1,33 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
-import net from 'node:net';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../scripts/cli/api-client.ts';
 import { startSimulator, type LocalSimulatorHandle } from '../../scripts/simulator/simulator.ts';
 import { eventually } from '../helpers/server.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
+import { freeTcpPort, freeUdpPort, spawnServer } from '../helpers/server-process.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const TOKEN = 'crash-test-admin-token-0123456789';
-
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const port = s.address().port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('a server killed mid-job (kill -9) and restarted', () => {
   const children: ChildProcess[] = [];
@@ -39,14 +18,10 @@ describe('a server killed mid-job (kill -9) and restarted', () => {
 
   it('completes the job instead of losing it', async () => {
     const [coapPort, httpPort] = [await freeUdpPort(), await freeTcpPort()];
-    const args = [path.join(root, 'bin/lwtwin.mjs'), 'server', '--coap-port', String(coapPort), '--coap-host', '127.0.0.1', '--http-port', String(httpPort), '--http-host', '127.0.0.1',
+    const args = ['--coap-port', String(coapPort), '--coap-host', '127.0.0.1', '--http-port', String(httpPort), '--http-host', '127.0.0.1',
       '--redis-url', testRedisUrl(), '--redis-prefix', uniquePrefix('crash'), '--server-id', 'crash-server', '--admin-token', TOKEN,
       '--observe-pmin', '60', '--observe-pmax', '120', '--queue-mode-awake-ms', '700', '--log-level', 'error'];
-    const startServer = () => {
-      const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-      children.push(child);
-      return child;
-    };
+    const startServer = () => spawnServer(args, children);
     const api = new ApiClient(`http://127.0.0.1:${httpPort}`, TOKEN);
     const first = startServer();
     await eventually(() => api.get('/api/health'), 'the server to start', 30_000, 200);

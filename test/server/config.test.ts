@@ -33,10 +33,18 @@ describe('configuration', () => {
     [{}, { LWTWIN_LOG_LEVEL: 'loud' }, 'LWTWIN_LOG_LEVEL'],
     [{}, { LWTWIN_OBSERVE_OVERRIDES: '{"x": {}}' }, 'LWTWIN_OBSERVE_OVERRIDES'],
     [{}, { LWTWIN_ADMIN_TOKEN: 'short' }, 'LWTWIN_ADMIN_TOKEN'],
-    [{}, { LWTWIN_OBSERVE_PMIN: '600', LWTWIN_OBSERVE_PMAX: '60' }, 'observePmax'],
+    [{}, { LWTWIN_OBSERVE_PMIN: '600', LWTWIN_OBSERVE_PMAX: '60' }, 'pmax 60 is below pmin 600'],
+    [{ 'observe-pmin': '5', 'observe-pmax': '10' }, {}, 'object 5: pmax 10 is below pmin 30'],
+    [{ 'observe-pmin': '5', 'observe-pmax': '100', 'observe-overrides': '{"3/9":{"pmin":200}}' }, {}, 'resource 3/9: pmax 100 is below pmin 200'],
+    [{ 'observe-pmin': '5', 'observe-pmax': '100', 'observe-overrides': '{"6":{"pmax":1}}' }, {}, 'object 6: pmax 1 is below pmin 5'],
   ])('refuses a bad value and names it (%j %j)', (flags, env, name) => {
     expect(() => loadConfig(flags, env)).toThrow(ConfigError);
     expect(() => loadConfig(flags, env)).toThrow(name);
+  });
+
+  it('accepts overrides that keep pmax >= pmin everywhere, and pmax 0 (no maximum)', () => {
+    expect(loadConfig({ 'observe-pmin': '5', 'observe-pmax': '10', 'observe-overrides': '{"5":{"pmin":30,"pmax":60}}' }, {}).observeOverrides).toEqual({ '5': { pmin: 30, pmax: 60 } });
+    expect(loadConfig({ 'observe-pmin': '5', 'observe-pmax': '0' }, {}).observePmax).toBe(0);
   });
 
   it('refuses an unknown key or bad JSON in the config file', () => {

@@ -3,6 +3,7 @@
 // Content-Format, and sends each Update from a fresh socket (a new source port) on which it then listens.
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startTestServer as startLwTwin, type TestServer as LwTwinTestServer } from '../../helpers/server.ts';
 import { serverPeer, startTestServer, type TestServer } from './helpers/test-server.ts';
 
 interface DeviceInformation {
@@ -67,5 +68,36 @@ describe('interop with lwm2m-node-lib', () => {
     expect(current.peer.port).not.toBe(firstPort);
     const again = await t.server.read('nodelib1', '/3/0/9');
     expect(again.node).toEqual({ kind: 'resource', id: 9, value: 87 });
+  });
+});
+
+// lwm2m-node-lib answers an instance-level Observe of /3/0 with 2.05 and an empty payload and never notifies on it:
+// twin sync must fall back to resource-level observations, so the device's values reach its twin.
+describe('interop with lwm2m-node-lib: values reach the twin', () => {
+  let t: LwTwinTestServer;
+  let info: DeviceInformation | undefined;
+
+  beforeAll(async () => {
+    t = await startLwTwin({ requestTimeoutMs: 3000, observeObjects: [3] });
+    await call<void>((cb) => client.registry.setResource('/3/0', '9', '87', (err) => cb(err, undefined)));
+  });
+
+  afterAll(async () => {
+    if (info) await call<void>((cb) => client.unregister(info as DeviceInformation, (err) => cb(err, undefined))).catch(() => undefined);
+    await t?.stop();
+  });
+
+  it('observes /3/0 resource by resource after the empty instance-level answer; the battery level and its changes reach the twin', async () => {
+    info = await call<DeviceInformation>((cb) => client.register('127.0.0.1', t.coap.port, null, 'nodelib2', cb));
+    const first = await eventually(async () => {
+      const r = await t.api.get('/api/devices/nodelib2/properties/device.batteryLevel').catch(() => undefined);
+      return r?.value === 87 ? r : undefined;
+    }, 'the battery level in the twin', 15_000, 100);
+    expect(first.source).toBe('notify');
+    await eventually(async () => (await t.api.get('/api/devices/nodelib2/twin')).observationState?.['3']?.status === 'observing', 'object 3 observed', 15_000, 100);
+    expect(t.server.lwm2m.observationsOf('nodelib2').some((o) => o.paths.map(String).includes('/3/0/9'))).toBe(true);
+
+    await call<void>((cb) => client.registry.setResource('/3/0', '9', '42', (err) => cb(err, undefined)));
+    await eventually(async () => (await t.api.get('/api/devices/nodelib2/properties/device.batteryLevel')).value === 42, 'the changed battery level in the twin', 15_000, 100);
   });
 });

@@ -477,6 +477,17 @@ export function twinStoreContract(name: string, open: () => Promise<TwinStoreFix
         expect((await rejection(store.setStatus('dev1', 'paused' as never))).code).toBe('BAD_REQUEST');
       });
 
+      it('records the observation state per object without a version bump, and replaces it whole', async () => {
+        const t1 = await store.ensure('dev1');
+        expect(t1.observationState).toBeUndefined();
+        await store.setObservationState('dev1', { '3': { status: 'pending', at: iso(T0), reason: 'server restarted' }, '4': { status: 'pending', at: iso(T0) } });
+        await store.setObservationState('dev1', { '3': { status: 'observing', at: iso(T0 + 1) }, '4': { status: 'failed', at: iso(T0 + 1), reason: 'timeout', retryAt: iso(T0 + 5000) } });
+        const t2 = (await store.get('dev1'))!;
+        expect(t2.observationState).toEqual({ '3': { status: 'observing', at: iso(T0 + 1) }, '4': { status: 'failed', at: iso(T0 + 1), reason: 'timeout', retryAt: iso(T0 + 5000) } });
+        expect([t2.version, t2.etag]).toEqual([t1.version, t1.etag]);
+        expect((await rejection(store.setObservationState('nobody', {}))).code).toBe('NOT_FOUND');
+      });
+
       it('records desired sync outcomes, ignoring older ones, and drops them with their desired leaf', async () => {
         await store.ensure('dev1');
         const { twin } = await store.patch('dev1', { properties: { desired: { device: { timezone: 'UTC' } } } });
