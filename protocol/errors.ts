@@ -16,7 +16,12 @@ export type ProtocolErrorCode =
   | 'CODEC_DECODE' // malformed payload for its format
   | 'CODEC_ENCODE' // value cannot be represented in the format
   | 'LINK_FORMAT' // malformed RFC 6690 link-format
-  | 'MODEL'; // value does not fit the resource model
+  | 'MODEL' // value does not fit the resource model
+  | 'DTLS_DECODE' // a DTLS record or handshake message that does not parse (RFC 6347 §4.1, §4.2)
+  | 'DTLS_HANDSHAKE' // the peer's handshake failed: wrong key, unknown identity, bad signature (an alert was sent)
+  | 'DTLS_ALERT' // the peer sent a fatal alert or close_notify
+  | 'DTLS_TIMEOUT' // the handshake did not finish within its deadline
+  | 'DTLS_CONFIG'; // invalid DTLS options (keys, suites, limits)
 
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';

@@ -1,0 +1,133 @@
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Protection of one direction of one epoch (RFC 5246 §6.2.3). `seqNum` is the 8-byte epoch ‖ sequence number;
+ * `additionalData(n)` builds the header that is authenticated for a plaintext of n bytes (RFC 6347 §4.1.2.1, or
+ * RFC 9146 §5 with a connection ID). `open` returns undefined for any record that does not authenticate; the
+ * caller drops it silently (RFC 6347 §4.1.2.7).
+ */
+export interface RecordCipher {
+  readonly overhead: number;
+  seal(seqNum: Buffer, additionalData: (plaintextLength: number) => Buffer, plaintext: Buffer): Buffer;
+  open(seqNum: Buffer, additionalData: (plaintextLength: number) => Buffer, fragment: Buffer): Buffer | undefined;
+}
+
+/** Key material sizes of a bulk cipher (RFC 5246 §6.3). */
+export interface CipherKeySizes {
+  macKey: number;
+  encKey: number;
+  fixedIv: number;
+}
+
+const EXPLICIT_NONCE = 8;
+
+/**
+ * AES-128-CCM_8 (RFC 6655 §3) or AES-128-GCM (RFC 5288 §3): nonce = 4-byte salt from the key block ‖ 8-byte
+ * explicit nonce (epoch ‖ sequence number) carried in front of the ciphertext.
+ */
+export class AeadCipher implements RecordCipher {
+  readonly overhead: number;
+  private readonly algorithm: 'aes-128-ccm' | 'aes-128-gcm';
+
+  constructor(
+    mode: 'ccm8' | 'gcm',
+    private readonly key: Buffer,
+    private readonly salt: Buffer,
+  ) {
+    this.algorithm = mode === 'ccm8' ? 'aes-128-ccm' : 'aes-128-gcm';
+    this.tagLength = mode === 'ccm8' ? 8 : 16;
+    this.overhead = EXPLICIT_NONCE + this.tagLength;
+  }
+
+  private readonly tagLength: number;
+
+  seal(seqNum: Buffer, additionalData: (n: number) => Buffer, plaintext: Buffer): Buffer {
+    const nonce = Buffer.concat([this.salt, seqNum]);
+    const cipher = createCipheriv(this.algorithm as 'aes-128-ccm', this.key, nonce, { authTagLength: this.tagLength });
+    cipher.setAAD(additionalData(plaintext.length), { plaintextLength: plaintext.length });
+    const body = cipher.update(plaintext);
+    cipher.final();
+    return Buffer.concat([seqNum, body, cipher.getAuthTag()]);
+  }
+
+  open(_seqNum: Buffer, additionalData: (n: number) => Buffer, fragment: Buffer): Buffer | undefined {
+    if (fragment.length < this.overhead) return undefined;
+    const explicit = fragment.subarray(0, EXPLICIT_NONCE);
+    const body = fragment.subarray(EXPLICIT_NONCE, fragment.length - this.tagLength);
+    const tag = fragment.subarray(fragment.length - this.tagLength);
+    try {
+      const decipher = createDecipheriv(this.algorithm as 'aes-128-ccm', this.key, Buffer.concat([this.salt, explicit]), { authTagLength: this.tagLength });
+      decipher.setAuthTag(tag);
+      decipher.setAAD(additionalData(body.length), { plaintextLength: body.length });
+      const plain = decipher.update(body);
+      decipher.final();
+      return plain;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+const MAC_LENGTH = 32;
+const BLOCK = 16;
+
+/**
+ * AES-128-CBC with HMAC-SHA256, MAC-then-encrypt (RFC 5246 §6.2.3.2) with an explicit random IV per record.
+ * The padding check runs over a fixed 256 bytes and the MAC is always computed and compared in constant time,
+ * so a bad padding and a bad MAC look the same (RFC 5246 §6.2.3.2 implementation note).
+ */
+export class CbcHmacCipher implements RecordCipher {
+  readonly overhead = BLOCK + MAC_LENGTH + BLOCK;
+
+  constructor(
+    private readonly macKey: Buffer,
+    private readonly encKey: Buffer,
+  ) {}
+
+  private mac(header: Buffer, plaintext: Buffer): Buffer {
+    return createHmac('sha256', this.macKey).update(header).update(plaintext).digest();
+  }
+
+  seal(_seqNum: Buffer, additionalData: (n: number) => Buffer, plaintext: Buffer): Buffer {
+    const mac = this.mac(additionalData(plaintext.length), plaintext);
+    const padLength = (BLOCK - ((plaintext.length + MAC_LENGTH + 1) % BLOCK)) % BLOCK;
+    const padding = Buffer.alloc(padLength + 1, padLength);
+    const iv = randomBytes(BLOCK);
+    const cipher = createCipheriv('aes-128-cbc', this.encKey, iv).setAutoPadding(false);
+    return Buffer.concat([iv, cipher.update(Buffer.concat([plaintext, mac, padding])), cipher.final()]);
+  }
+
+  open(_seqNum: Buffer, additionalData: (n: number) => Buffer, fragment: Buffer): Buffer | undefined {
+    if (fragment.length < BLOCK + MAC_LENGTH + BLOCK || fragment.length % BLOCK !== 0) return undefined;
+    let plain: Buffer;
+    try {
+      const decipher = createDecipheriv('aes-128-cbc', this.encKey, fragment.subarray(0, BLOCK)).setAutoPadding(false);
+      plain = Buffer.concat([decipher.update(fragment.subarray(BLOCK)), decipher.final()]);
+    } catch {
+      return undefined;
+    }
+    const n = plain.length;
+    const padLength = plain[n - 1];
+    // good = 1 while the padding fits and every padding byte equals padLength; computed without early exit.
+    let good = padLength + 1 + MAC_LENGTH <= n ? 1 : 0;
+    for (let i = 0; i < 256; i++) {
+      const inPad = i <= padLength ? 1 : 0;
+      const idx = n - 1 - (i % n);
+      good &= (plain[idx] === padLength ? 1 : 0) | (inPad ^ 1);
+    }
+    const strip = good === 1 ? padLength + 1 : 0;
+    const contentLength = n - strip - MAC_LENGTH;
+    if (contentLength < 0) return undefined;
+    const content = plain.subarray(0, contentLength);
+    const expected = this.mac(additionalData(contentLength), content);
+    const macOk = timingSafeEqual(expected, plain.subarray(contentLength, contentLength + MAC_LENGTH));
+    return macOk && good === 1 ? content : undefined;
+  }
+}
+
+/** Epoch 0: records travel in the clear. */
+export const NULL_CIPHER: RecordCipher = {
+  overhead: 0,
+  seal: (_s, _a, plaintext) => plaintext,
+  open: (_s, _a, fragment) => fragment,
+};
