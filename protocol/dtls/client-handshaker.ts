@@ -7,7 +7,7 @@ import type { HandshakeMessage } from './handshake.ts';
 import { HandshakeBase, type ResumableSession } from './handshake-base.ts';
 import type { PeerIdentity } from './identity.ts';
 import { encodeCertificateVerify, ephemeralP256, p256PublicKey, spkiDer, verifyEcdheServerKeyExchange } from './keys.ts';
-import { type ClientHello, encodeClientHello, encodeRpkCertificate, type Extension, findExtension, parseHelloVerifyRequest, parseRpkCertificate, parseServerHello } from './messages.ts';
+import { type ClientHello, encodeClientHello, encodeRpkCertificate, encodeX509Certificate, type Extension, findExtension, parseHelloVerifyRequest, parseRpkCertificate, parseServerHello } from './messages.ts';
 import { masterSecret, pskPreMasterSecret } from './prf.ts';
 import { Reader, u16, u8, vec } from './reader.ts';
 
@@ -18,8 +18,12 @@ export interface DtlsClientCredentials {
   privateKey?: KeyObject;
   /** RPK: the server's SubjectPublicKeyInfo to pin; undefined accepts any (tests only). */
   serverPublicKey?: Buffer;
+  /** X.509 instead of RPK: the client's certificate chain (DER, leaf first) for `privateKey`. */
+  certificateChain?: Buffer[];
   /** Offer a Connection ID of this many bytes (RFC 9146); 0 = do not negotiate one. @defaultValue 0 */
   connectionIdLength?: number;
+  /** Restrict the offered suites (ids), in preference order. @defaultValue every suite the credentials allow */
+  cipherSuites?: number[];
 }
 
 type State = 'hello' | 'serverHello' | 'certificate' | 'serverKeyExchange' | 'serverHelloDone' | 'finished' | 'resumedFinished' | 'done';
@@ -43,7 +47,8 @@ export class ClientHandshaker extends HandshakeBase implements Handshaker {
     super(conn);
     this.clientRandom = randomBytes(32);
     this.clientRandom.writeUInt32BE(Math.floor(Date.now() / 1000), 0);
-    const suites = CIPHER_SUITES.filter((s) => (s.keyExchange === 'psk' ? creds.psk !== undefined : creds.privateKey !== undefined)).map((s) => s.id);
+    const usable = CIPHER_SUITES.filter((s) => (s.keyExchange === 'psk' ? creds.psk !== undefined : creds.privateKey !== undefined)).map((s) => s.id);
+    const suites = creds.cipherSuites === undefined ? usable : creds.cipherSuites.filter((id) => usable.includes(id));
     const exts: Extension[] = [
       { type: ExtensionType.extendedMasterSecret, data: Buffer.alloc(0) },
       { type: ExtensionType.renegotiationInfo, data: u8(0) },
@@ -52,7 +57,8 @@ export class ClientHandshaker extends HandshakeBase implements Handshaker {
       exts.push({ type: ExtensionType.supportedGroups, data: vec(2, u16(NAMED_CURVE_SECP256R1)) });
       exts.push({ type: ExtensionType.ecPointFormats, data: vec(1, u8(0)) });
       exts.push({ type: ExtensionType.signatureAlgorithms, data: vec(2, u16(SIG_ECDSA_SHA256)) });
-      exts.push({ type: ExtensionType.clientCertificateType, data: vec(1, u8(CertificateType.rawPublicKey)) });
+      const own = creds.certificateChain === undefined ? CertificateType.rawPublicKey : CertificateType.x509;
+      exts.push({ type: ExtensionType.clientCertificateType, data: vec(1, u8(own)) });
       exts.push({ type: ExtensionType.serverCertificateType, data: vec(1, u8(CertificateType.rawPublicKey)) });
     }
     if ((creds.connectionIdLength ?? 0) > 0) {
@@ -157,7 +163,11 @@ export class ClientHandshaker extends HandshakeBase implements Handshaker {
       preMaster = pskPreMasterSecret(psk.key);
     } else {
       const key = this.creds.privateKey!;
-      if (this.certificateRequested) flight.push(this.item(this.outgoing(HandshakeType.certificate, encodeRpkCertificate(spkiDer(key)))));
+      if (this.certificateRequested) {
+        const chain = this.creds.certificateChain;
+        const cert = chain === undefined ? encodeRpkCertificate(spkiDer(key)) : encodeX509Certificate(chain);
+        flight.push(this.item(this.outgoing(HandshakeType.certificate, cert)));
+      }
       const ecdh = ephemeralP256();
       flight.push(this.item(this.outgoing(HandshakeType.clientKeyExchange, vec(1, ecdh.publicPoint))));
       preMaster = ecdh.computeSecret(this.serverPoint!);
@@ -185,6 +195,7 @@ export class ClientHandshaker extends HandshakeBase implements Handshaker {
 
   private onResumedFinished(m: HandshakeMessage, epoch: number): void {
     this.checkFinished(m, epoch, false);
+    this.conn.resumed = true;
     const fin = this.outgoing(HandshakeType.finished, this.finishedBody(true));
     this.state = 'done';
     this.conn.sendFlight([{ kind: 'ccs', epoch: 1 }, this.item(fin, 1)], true);

@@ -35,6 +35,8 @@ export interface ConnectionHost {
   sendDatagram(conn: DtlsConnection, datagram: Buffer): void;
   established(conn: DtlsConnection): void;
   applicationData(conn: DtlsConnection, data: Buffer): void;
+  /** The peer's address changed under its connection ID (RFC 9146 §6). */
+  moved(conn: DtlsConnection, to: Peer): void;
   closed(conn: DtlsConnection, err: ProtocolError | undefined): void;
 }
 
@@ -58,6 +60,8 @@ const MAX_QUEUED_RECORDS = 16;
 export class DtlsConnection {
   identity: PeerIdentity | undefined;
   established = false;
+  /** The session was resumed with an abbreviated handshake (RFC 5246 §7.3). */
+  resumed = false;
   isClosed = false;
   lastActive = Date.now();
   /** The connection ID this side issued: peers put it in records they send (RFC 9146). */
@@ -104,26 +108,26 @@ export class DtlsConnection {
   // --- receiving ---------------------------------------------------------------------------------------------
 
   /**
-   * Takes one record. Returns true when it authenticated and was the newest seen in its epoch: the only kind
-   * of record that may move a CID connection to a new address (RFC 9146 §6).
+   * Takes one record. A tls12_cid record from another address than the peer's moves the connection there once
+   * it authenticated and is the newest of its epoch (RFC 9146 §6), before its content is delivered.
    */
-  receive(rec: DtlsRecord): boolean {
-    if (this.isClosed) return false;
+  receive(rec: DtlsRecord, from?: Peer): void {
+    if (this.isClosed) return;
     if (this.busy) {
       if (this.queued.length < MAX_QUEUED_RECORDS) this.queued.push(rec);
-      return false;
+      return;
     }
     const read = this.reads.get(rec.epoch);
     if (read === undefined) {
       // The next epoch's keys may still be on their way (an async PSK lookup): keep a few records for then.
       if (!this.established && rec.epoch === this.maxReadEpoch() + 1 && this.queued.length < MAX_QUEUED_RECORDS) this.queued.push(rec);
-      return false;
+      return;
     }
     // A tls12_cid record must carry the CID this side issued, and only under encryption (RFC 9146 §3).
-    if (rec.cid !== undefined && (rec.epoch === 0 || this.cidIn === undefined || !rec.cid.equals(this.cidIn))) return false;
+    if (rec.cid !== undefined && (rec.epoch === 0 || this.cidIn === undefined || !rec.cid.equals(this.cidIn))) return;
     if (!read.window.check(rec.seq)) {
       this.stats.replayed++;
-      return false;
+      return;
     }
     let type = rec.type;
     let content: Buffer | undefined;
@@ -143,18 +147,19 @@ export class DtlsConnection {
       if (rec.epoch > 0 && this.handshaker?.awaitingFinished === true) {
         this.fail(new DtlsFailure(AlertDescription.badRecordMac, 'the peer\'s Finished does not authenticate: the keys disagree (wrong PSK?)'));
       }
-      return false;
+      return;
     }
     const newest = rec.seq > read.window.highest;
     read.window.mark(rec.seq);
+    if (newest && from !== undefined && rec.cid !== undefined && this.established && (from.address !== this.peer.address || from.port !== this.peer.port)) {
+      this.host.moved(this, from);
+    }
     this.lastActive = Date.now();
     try {
       this.dispatch(type, rec.epoch, content);
     } catch (err) {
       this.fail(err);
-      return false;
     }
-    return newest;
   }
 
   private maxReadEpoch(): number {

@@ -44,11 +44,13 @@ export interface DtlsSocketOptions {
   maxHandshakeMessageBytes?: number;
   /** Application datagrams queued per peer while its client handshake runs. @defaultValue 32 */
   maxQueuedPerPeer?: number;
+  /** SO_RCVBUF / SO_SNDBUF to request, bytes. @defaultValue OS default */
+  socketBufferBytes?: number;
   /** Test hook: return true to drop an outgoing datagram. */
   dropOutgoing?: (datagram: Buffer, peer: { address: string; port: number }) => boolean;
 }
 
-export type ResolvedDtlsOptions = Required<Omit<DtlsSocketOptions, 'server' | 'client' | 'dropOutgoing'>> & Pick<DtlsSocketOptions, 'server' | 'client' | 'dropOutgoing'>;
+export type ResolvedDtlsOptions = Required<Omit<DtlsSocketOptions, 'server' | 'client' | 'dropOutgoing' | 'socketBufferBytes'>> & Pick<DtlsSocketOptions, 'server' | 'client' | 'dropOutgoing' | 'socketBufferBytes'>;
 
 function int(name: string, v: number | undefined, fallback: number, min: number): number {
   const x = v ?? fallback;
@@ -83,5 +85,6 @@ export function resolveDtlsOptions(o: DtlsSocketOptions): Readonly<ResolvedDtlsO
     maxHandshakeMessageBytes: int('maxHandshakeMessageBytes', o.maxHandshakeMessageBytes, 16_384, 256),
     maxQueuedPerPeer: int('maxQueuedPerPeer', o.maxQueuedPerPeer, 32, 0),
     dropOutgoing: o.dropOutgoing,
+    socketBufferBytes: o.socketBufferBytes === undefined ? undefined : int('socketBufferBytes', o.socketBufferBytes, 0, 1),
   });
 }

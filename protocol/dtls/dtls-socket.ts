@@ -30,6 +30,8 @@ export interface DtlsStats {
   handshakes: number;
   helloVerifyRequests: number;
   handshakesCompleted: number;
+  /** Of those, abbreviated handshakes that resumed a session. */
+  handshakesResumed: number;
   handshakesFailed: number;
   /** Handshakes refused at the total or per-address cap. */
   handshakesRefused: number;
@@ -78,7 +80,7 @@ export class DtlsSocket extends EventEmitter implements ConnectionHost {
   private readonly clientSessions = new Map<string, ResumableSession>();
   private readonly sweeper: NodeJS.Timeout;
   private shut = false;
-  private readonly counters = { helloVerifyRequests: 0, handshakesCompleted: 0, handshakesFailed: 0, handshakesRefused: 0, badRecords: 0, replayedRecords: 0, sessionsExpired: 0, datagramsReceived: 0, datagramsSent: 0 };
+  private readonly counters = { helloVerifyRequests: 0, handshakesCompleted: 0, handshakesResumed: 0, handshakesFailed: 0, handshakesRefused: 0, badRecords: 0, replayedRecords: 0, sessionsExpired: 0, datagramsReceived: 0, datagramsSent: 0 };
 
   private constructor(
     private readonly socket: Socket,
@@ -100,7 +102,8 @@ export class DtlsSocket extends EventEmitter implements ConnectionHost {
 
   static override async bind(options: DtlsSocketOptions): Promise<DtlsSocket> {
     const opts = resolveDtlsOptions(options);
-    const socket = createSocket({ type: isIPv6(opts.address) ? 'udp6' : 'udp4' });
+    const buffers = opts.socketBufferBytes === undefined ? {} : { recvBufferSize: opts.socketBufferBytes, sendBufferSize: opts.socketBufferBytes };
+    const socket = createSocket({ type: isIPv6(opts.address) ? 'udp6' : 'udp4', ...buffers });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(opts.port, opts.address, () => {
@@ -116,7 +119,13 @@ export class DtlsSocket extends EventEmitter implements ConnectionHost {
   }
 
   stats(): DtlsStats {
-    return { sessions: this.byAddress.size - this.pending.size, handshakes: this.pending.size, ...this.counters };
+    let badRecords = this.counters.badRecords;
+    let replayedRecords = this.counters.replayedRecords;
+    for (const c of this.byAddress.values()) {
+      badRecords += c.stats.badRecords;
+      replayedRecords += c.stats.replayed;
+    }
+    return { sessions: this.byAddress.size - this.pending.size, handshakes: this.pending.size, ...this.counters, badRecords, replayedRecords };
   }
 
   /** The identity of the peer's established session, if any. */
@@ -157,6 +166,7 @@ export class DtlsSocket extends EventEmitter implements ConnectionHost {
     const p = this.pending.get(conn);
     this.endPending(conn);
     this.counters.handshakesCompleted++;
+    if (conn.resumed) this.counters.handshakesResumed++;
     if (conn.cidIn !== undefined) this.byCid.set(conn.cidIn.toString('hex'), conn);
     this.makeRoomForSession(conn);
     this.emit('session', { address: conn.peer.address, port: conn.peer.port }, conn.identity);
@@ -261,10 +271,10 @@ export class DtlsSocket extends EventEmitter implements ConnectionHost {
 
   private onRecord(rec: DtlsRecord, key: string, address: string, port: number): void {
     if (rec.cid !== undefined) {
-      const conn = this.byCid.get(rec.cid.toString('hex'));
+      // During the handshake the CID is not indexed yet: the record comes from the handshake's own address.
+      const conn = this.byCid.get(rec.cid.toString('hex')) ?? this.byAddress.get(key);
       if (conn === undefined) return;
-      const moved = conn.key !== key;
-      if (conn.receive(rec) && moved && conn.established) this.moveConnection(conn, address, port);
+      conn.receive(rec, { address, port });
       return;
     }
     const conn = this.byAddress.get(key);
@@ -277,9 +287,9 @@ export class DtlsSocket extends EventEmitter implements ConnectionHost {
   }
 
   /** RFC 9146 §6: an authenticated, newest record under a CID from a new address moves the session there. */
-  private moveConnection(conn: DtlsConnection, address: string, port: number): void {
+  moved(conn: DtlsConnection, to: Peer): void {
     if (this.byAddress.get(conn.key) === conn) this.byAddress.delete(conn.key);
-    conn.peer = { address, port };
+    conn.peer = { address: to.address, port: to.port };
     const displaced = this.byAddress.get(conn.key);
     this.byAddress.set(conn.key, conn);
     if (displaced !== undefined && displaced !== conn) displaced.close(undefined, false);

@@ -21,50 +21,67 @@ export interface CipherKeySizes {
 
 const EXPLICIT_NONCE = 8;
 
+export type AeadMode = 'ccm8' | 'gcm';
+
+function algorithm(mode: AeadMode): 'aes-128-ccm' {
+  return (mode === 'ccm8' ? 'aes-128-ccm' : 'aes-128-gcm') as 'aes-128-ccm';
+}
+
+export function tagLength(mode: AeadMode): number {
+  return mode === 'ccm8' ? 8 : 16;
+}
+
+/** AES-128-CCM with an 8-byte tag (RFC 3610, RFC 6655) or AES-128-GCM: ciphertext ‖ tag. */
+export function aeadSeal(mode: AeadMode, key: Buffer, nonce: Buffer, aad: Buffer, plaintext: Buffer): Buffer {
+  const cipher = createCipheriv(algorithm(mode), key, nonce, { authTagLength: tagLength(mode) });
+  cipher.setAAD(aad, { plaintextLength: plaintext.length });
+  const body = cipher.update(plaintext);
+  cipher.final();
+  return Buffer.concat([body, cipher.getAuthTag()]);
+}
+
+/** Inverse of `aeadSeal`; undefined when the tag does not verify. */
+export function aeadOpen(mode: AeadMode, key: Buffer, nonce: Buffer, aad: Buffer, sealed: Buffer): Buffer | undefined {
+  const t = tagLength(mode);
+  if (sealed.length < t) return undefined;
+  const body = sealed.subarray(0, sealed.length - t);
+  try {
+    const decipher = createDecipheriv(algorithm(mode), key, nonce, { authTagLength: t });
+    decipher.setAuthTag(sealed.subarray(sealed.length - t));
+    decipher.setAAD(aad, { plaintextLength: body.length });
+    const plain = decipher.update(body);
+    decipher.final();
+    return plain;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * AES-128-CCM_8 (RFC 6655 §3) or AES-128-GCM (RFC 5288 §3): nonce = 4-byte salt from the key block ‖ 8-byte
- * explicit nonce (epoch ‖ sequence number) carried in front of the ciphertext.
+ * AES-128-CCM_8 (RFC 6655 §3) or AES-128-GCM (RFC 5288 §3) records: nonce = 4-byte salt from the key block ‖
+ * 8-byte explicit nonce (epoch ‖ sequence number), which travels in front of the ciphertext.
  */
 export class AeadCipher implements RecordCipher {
   readonly overhead: number;
-  private readonly algorithm: 'aes-128-ccm' | 'aes-128-gcm';
 
   constructor(
-    mode: 'ccm8' | 'gcm',
+    private readonly mode: AeadMode,
     private readonly key: Buffer,
     private readonly salt: Buffer,
   ) {
-    this.algorithm = mode === 'ccm8' ? 'aes-128-ccm' : 'aes-128-gcm';
-    this.tagLength = mode === 'ccm8' ? 8 : 16;
-    this.overhead = EXPLICIT_NONCE + this.tagLength;
+    this.overhead = EXPLICIT_NONCE + tagLength(mode);
   }
-
-  private readonly tagLength: number;
 
   seal(seqNum: Buffer, additionalData: (n: number) => Buffer, plaintext: Buffer): Buffer {
     const nonce = Buffer.concat([this.salt, seqNum]);
-    const cipher = createCipheriv(this.algorithm as 'aes-128-ccm', this.key, nonce, { authTagLength: this.tagLength });
-    cipher.setAAD(additionalData(plaintext.length), { plaintextLength: plaintext.length });
-    const body = cipher.update(plaintext);
-    cipher.final();
-    return Buffer.concat([seqNum, body, cipher.getAuthTag()]);
+    return Buffer.concat([seqNum, aeadSeal(this.mode, this.key, nonce, additionalData(plaintext.length), plaintext)]);
   }
 
   open(_seqNum: Buffer, additionalData: (n: number) => Buffer, fragment: Buffer): Buffer | undefined {
     if (fragment.length < this.overhead) return undefined;
     const explicit = fragment.subarray(0, EXPLICIT_NONCE);
-    const body = fragment.subarray(EXPLICIT_NONCE, fragment.length - this.tagLength);
-    const tag = fragment.subarray(fragment.length - this.tagLength);
-    try {
-      const decipher = createDecipheriv(this.algorithm as 'aes-128-ccm', this.key, Buffer.concat([this.salt, explicit]), { authTagLength: this.tagLength });
-      decipher.setAuthTag(tag);
-      decipher.setAAD(additionalData(body.length), { plaintextLength: body.length });
-      const plain = decipher.update(body);
-      decipher.final();
-      return plain;
-    } catch {
-      return undefined;
-    }
+    const sealed = fragment.subarray(EXPLICIT_NONCE);
+    return aeadOpen(this.mode, this.key, Buffer.concat([this.salt, explicit]), additionalData(sealed.length - tagLength(this.mode)), sealed);
   }
 }
 

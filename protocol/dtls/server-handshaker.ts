@@ -282,6 +282,7 @@ export class ServerHandshaker extends HandshakeBase implements Handshaker {
 
   private onResumedFinished(m: HandshakeMessage, epoch: number): void {
     this.checkFinished(m, epoch, true);
+    this.conn.resumed = true;
     this.state = 'done';
     this.conn.markEstablished(this.identity);
   }
