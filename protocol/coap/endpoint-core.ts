@@ -1,4 +1,3 @@
-import type { RemoteInfo, Socket } from 'node:dgram';
 import { ProtocolError } from '../errors.ts';
 import { Block1Reassembler, Block2Cache } from './block-transfer.ts';
 import { ClientExchange, type ClientHost } from './client-exchange.ts';
@@ -18,6 +17,7 @@ import { ServerObservationRegistry } from './server-observations.ts';
 import { monotonicNow, sharedTimerWheel } from './timer-wheel.ts';
 import { randomToken, tokenKey } from './token.ts';
 import { ConTransmission, type TransmissionHost, type TransmissionOwner } from './transmission.ts';
+import type { DatagramTransport, TransportRemoteInfo as RemoteInfo } from './transport.ts';
 import { CoapType } from './types.ts';
 import type { BlockValue, CoapMessage, IncomingResponse, ObservationHandle, OutgoingRequest, OutgoingResponse, Peer, RequestOptions } from './types.ts';
 
@@ -37,7 +37,8 @@ function peerKeyOf(address: string, port: number): string {
 }
 
 /**
- * The state and datagram dispatch of one `CoapEndpoint`: one UDP socket serving both roles (RFC 7252 §4, §5).
+ * The state and datagram dispatch of one `CoapEndpoint`: one datagram transport (a UDP socket, or DTLS) serving both
+ * roles (RFC 7252 §4, §5).
  * Every map is bounded: pending exchanges by `maxInFlight`, deduplication records, block-wise state and
  * observations by size caps with oldest-first eviction.
  */
@@ -66,7 +67,7 @@ export class EndpointCore implements ClientHost, ServerHost, TransmissionHost, O
   private readonly counters = { received: 0, sent: 0, retransmissions: 0, malformed: 0 };
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: DatagramTransport,
     private readonly opts: Readonly<ResolvedEndpointOptions>,
     private readonly events: CoreEvents,
   ) {
@@ -357,7 +358,8 @@ export class EndpointCore implements ClientHost, ServerHost, TransmissionHost, O
       return;
     }
     const entry = this.dedup.record(key, msg, now);
-    new ServerExchange(this, msg, { address: rinfo.address, port: rinfo.port }, peerKey, entry).run(now);
+    const peer: Peer = rinfo.identity === undefined ? { address: rinfo.address, port: rinfo.port } : { address: rinfo.address, port: rinfo.port, identity: rinfo.identity };
+    new ServerExchange(this, msg, peer, peerKey, entry).run(now);
   }
 
   private onResponseMessage(msg: CoapMessage, rinfo: RemoteInfo, peerKey: string): void {

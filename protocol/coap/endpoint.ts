@@ -1,9 +1,10 @@
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIPv6 } from 'node:net';
 import { EndpointCore } from './endpoint-core.ts';
 import { type CoapEndpointOptions, type EndpointStats, type NotifyOptions, type NotifyResult, resolveEndpointOptions } from './endpoint-options.ts';
 import type { RequestHandler } from './server-exchange.ts';
+import type { DatagramTransport } from './transport.ts';
 import type { IncomingResponse, ObservationHandle, OutgoingRequest, OutgoingResponse, Peer, RequestOptions } from './types.ts';
 
 export type { CoapEndpointOptions, EndpointStats, NotifyOptions, NotifyResult, RequestHandler };
@@ -29,7 +30,7 @@ export class CoapEndpoint extends EventEmitter {
   readonly localAddress: Peer;
   private readonly core: EndpointCore;
 
-  private constructor(socket: Socket, opts: ReturnType<typeof resolveEndpointOptions>) {
+  private constructor(socket: DatagramTransport, opts: ReturnType<typeof resolveEndpointOptions>) {
     super();
     const addr = socket.address();
     this.localAddress = Object.freeze({ address: addr.address, port: addr.port });
@@ -58,6 +59,15 @@ export class CoapEndpoint extends EventEmitter {
       });
     });
     return new CoapEndpoint(socket, o);
+  }
+
+  /**
+   * An endpoint over another datagram transport, e.g. a `DtlsSocket` for coaps:// (RFC 7252 §9.1): received
+   * requests carry the peer's authenticated identity in `req.peer.identity`. `port`, `address` and
+   * `socketBufferBytes` belong to the transport and are ignored here; closing the endpoint closes the transport.
+   */
+  static over(transport: DatagramTransport, opts?: CoapEndpointOptions): CoapEndpoint {
+    return new CoapEndpoint(transport, resolveEndpointOptions(opts));
   }
 
   /** Server role: the handler for every incoming request (Block1 already reassembled). A throw becomes 5.00. */

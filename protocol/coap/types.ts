@@ -3,6 +3,8 @@
  * implement them; the LwM2M server and client build on these types only.
  */
 
+import type { PeerIdentity } from '../dtls/identity.ts';
+
 /** RFC 7252 §3: message types. */
 export const CoapType = { CON: 0, NON: 1, ACK: 2, RST: 3 } as const;
 export type CoapType = (typeof CoapType)[keyof typeof CoapType];
@@ -31,6 +33,8 @@ export interface CoapMessage {
 export interface Peer {
   address: string;
   port: number;
+  /** Who the peer proved to be, on a secure transport (DTLS); absent on plain UDP. Set on received requests. */
+  identity?: PeerIdentity;
 }
 
 /** Block option value (RFC 7959 §2.2). */

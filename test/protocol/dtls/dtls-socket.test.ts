@@ -69,7 +69,8 @@ describe('DtlsSocket handshakes', () => {
     await client.connect({ address: '127.0.0.1', port: srv.address().port });
     const info = await echoRoundTrip(srv, client);
     expect(info.identity).toEqual({ kind: 'psk', identity: 'dev-1' });
-    expect(srv.stats()).toMatchObject({ sessions: 1, handshakes: 0, helloVerifyRequests: 1, handshakesCompleted: 1 });
+    expect(srv.stats()).toMatchObject({ sessions: 1, handshakes: 0, handshakesCompleted: 1 });
+    expect(srv.stats().helloVerifyRequests).toBeGreaterThanOrEqual(1); // more if a ClientHello was retransmitted
   });
 
   it.each([
