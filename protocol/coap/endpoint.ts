@@ -1,6 +1,5 @@
-import { createSocket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import { isIPv6 } from 'node:net';
+import { bindUdpSocket } from '../udp-socket.ts';
 import { EndpointCore } from './endpoint-core.ts';
 import { type CoapEndpointOptions, type EndpointStats, type NotifyOptions, type NotifyResult, resolveEndpointOptions } from './endpoint-options.ts';
 import type { RequestHandler } from './server-exchange.ts';
@@ -47,17 +46,7 @@ export class CoapEndpoint extends EventEmitter {
   /** Binds a UDP socket (default 127.0.0.1, any free port) and returns the endpoint serving it. */
   static override async bind(opts?: CoapEndpointOptions): Promise<CoapEndpoint> {
     const o = resolveEndpointOptions(opts);
-    const socket = createSocket({
-      type: isIPv6(o.address) ? 'udp6' : 'udp4',
-      ...(o.socketBufferBytes !== undefined ? { recvBufferSize: o.socketBufferBytes, sendBufferSize: o.socketBufferBytes } : {}),
-    });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(o.port, o.address, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
+    const socket = await bindUdpSocket(o.address, o.port, o.socketBufferBytes);
     return new CoapEndpoint(socket, o);
   }
 

@@ -1,7 +1,8 @@
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIPv6 } from 'node:net';
 import { ProtocolError } from '../errors.ts';
+import { bindUdpSocket } from '../udp-socket.ts';
 import { ClientHandshaker } from './client-handshaker.ts';
 import { type ConnectionHost, DtlsConnection, type Peer } from './connection.ts';
 import { ContentType, HandshakeType } from './constants.ts';
@@ -102,15 +103,7 @@ export class DtlsSocket extends EventEmitter implements ConnectionHost {
 
   static override async bind(options: DtlsSocketOptions): Promise<DtlsSocket> {
     const opts = resolveDtlsOptions(options);
-    const buffers = opts.socketBufferBytes === undefined ? {} : { recvBufferSize: opts.socketBufferBytes, sendBufferSize: opts.socketBufferBytes };
-    const socket = createSocket({ type: isIPv6(opts.address) ? 'udp6' : 'udp4', ...buffers });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(opts.port, opts.address, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
+    const socket = await bindUdpSocket(opts.address, opts.port, opts.socketBufferBytes);
     return new DtlsSocket(socket, opts);
   }
 
