@@ -59,8 +59,14 @@ export interface LwTwinConfig {
   tokens: Record<string, 'reader' | 'operator' | 'admin'>;
   /** Where `npm start` keeps Redis data and the generated admin token. @defaultValue '.lwtwin' */
   dataDir: string;
-  /** Register requests allowed per source address per second before 5.03. @defaultValue 1000 */
+  /** Register requests allowed per source address per second before 5.03. @defaultValue 100 */
   registerRatePerAddress: number;
+  /** Register requests one source address may send at once before the rate applies. @defaultValue 300 */
+  registerBurst: number;
+  /** Requests (new exchanges) the server sends to one address per second; more are refused with RATE_LIMITED. @defaultValue 500 */
+  downlinkRatePerAddress: number;
+  /** Requests the server may send to one address at once before the rate applies. @defaultValue 1000 */
+  downlinkBurst: number;
   /** The only directory firmware `packageSource` files are read from; unset: local package sources are refused. @defaultValue undefined */
   firmwareDir?: string;
   /** Origins (`https://fw.example.com,http://127.0.0.1:8000`) firmware `packageSource` URLs may be fetched from. @defaultValue [] (none) */
@@ -203,7 +209,10 @@ export const OPTIONS: OptionSpec[] = [
   { key: 'adminToken', flag: 'admin-token', env: 'LWTWIN_ADMIN_TOKEN', parse: (raw, name) => { const s = str(raw, name); if (s.length < 16) throw new ConfigError(`${name}: must be at least 16 characters`); return s; }, default: () => undefined, help: 'admin bearer token' },
   { key: 'tokens', flag: 'tokens', env: 'LWTWIN_TOKENS', parse: tokens, default: () => ({}), help: 'extra bearer tokens, JSON {token: role}' },
   { key: 'dataDir', flag: 'data-dir', env: 'LWTWIN_DATA_DIR', parse: str, default: () => '.lwtwin', help: 'data directory (Redis data, generated admin token)' },
-  { key: 'registerRatePerAddress', flag: 'register-rate', env: 'LWTWIN_REGISTER_RATE', parse: integer(1, 10_000_000), default: () => 1000, help: 'Register requests per second per source address' },
+  { key: 'registerRatePerAddress', flag: 'register-rate', env: 'LWTWIN_REGISTER_RATE', parse: integer(1, 10_000_000), default: () => 100, help: 'Register requests per second per source address before 5.03' },
+  { key: 'registerBurst', flag: 'register-burst', env: 'LWTWIN_REGISTER_BURST', parse: integer(1, 10_000_000), default: () => 300, help: 'Register requests one source address may send at once' },
+  { key: 'downlinkRatePerAddress', flag: 'downlink-rate', env: 'LWTWIN_DOWNLINK_RATE', parse: integer(1, 10_000_000), default: () => 500, help: 'requests the server sends to one address per second (more are refused)' },
+  { key: 'downlinkBurst', flag: 'downlink-burst', env: 'LWTWIN_DOWNLINK_BURST', parse: integer(1, 10_000_000), default: () => 1000, help: 'requests the server may send to one address at once' },
   { key: 'firmwareDir', flag: 'firmware-dir', env: 'LWTWIN_FIRMWARE_DIR', parse: directory, default: () => undefined, help: 'the only directory firmware packageSource files are read from (unset: local files refused)' },
   { key: 'firmwareUrlAllow', flag: 'firmware-url-allow', env: 'LWTWIN_FIRMWARE_URL_ALLOW', parse: list(origin), default: () => [], help: 'origins firmware packageSource URLs may be fetched from (comma-separated; none: URLs refused)' },
   { key: 'firmwareFetchTimeoutMs', flag: 'firmware-fetch-timeout-ms', env: 'LWTWIN_FIRMWARE_FETCH_TIMEOUT_MS', parse: integer(100, 3_600_000), default: () => 30_000, help: 'deadline of one firmware package download, ms' },

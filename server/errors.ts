@@ -14,6 +14,7 @@ export type ServerErrorCode =
   | 'DEVICE_ERROR' // the device answered with an error code
   | 'DEVICE_ASLEEP' // queue-mode device not reachable now (LwM2M queue mode, OMA TS Transport 1.1 "Queue Mode Operation")
   | 'OVERLOADED' // a bound was reached; retry later
+  | 'RATE_LIMITED' // the per-address bound on requests to devices was reached; retry after details.retryAfterMs
   | 'INTERNAL'; // a bug or an unexpected failure
 
 interface CodeDefaults {
@@ -33,6 +34,7 @@ const DEFAULTS: Readonly<Record<ServerErrorCode, CodeDefaults>> = Object.freeze(
   DEVICE_ERROR: { httpStatus: 502 },
   DEVICE_ASLEEP: { httpStatus: 409 },
   OVERLOADED: { httpStatus: 503, coapCode: '5.03' },
+  RATE_LIMITED: { httpStatus: 503, coapCode: '5.03' },
   INTERNAL: { httpStatus: 500, coapCode: '5.00' },
 });
 

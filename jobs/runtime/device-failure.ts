@@ -2,7 +2,7 @@ import { isJobError } from '../job-error.ts';
 import type { DeviceJobError } from '../job-view.ts';
 
 /** Gateway / jobs codes worth another attempt: the device may answer later (queue mode, OMA TS Transport 1.1 "Queue Mode Operation"; timeouts). */
-const RETRYABLE_CODES = new Set(['TIMEOUT', 'DEVICE_ASLEEP', 'OVERLOADED', 'NOT_REGISTERED', 'COAP_TIMEOUT', 'COAP_CLOSED', 'COAP_OVERLOAD', 'INTERNAL']);
+const RETRYABLE_CODES = new Set(['TIMEOUT', 'DEVICE_ASLEEP', 'OVERLOADED', 'RATE_LIMITED', 'NOT_REGISTERED', 'COAP_TIMEOUT', 'COAP_CLOSED', 'COAP_OVERLOAD', 'INTERNAL']);
 
 /** Node.js system errors (ECONNRESET, ETIMEDOUT ...): the network or Redis may recover. */
 const SYSTEM_ERROR = /^E[A-Z]{3,}$/;

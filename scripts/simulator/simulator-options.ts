@@ -42,7 +42,10 @@ export interface SimulatorOptions {
    * index); against another server devices bind to 0.0.0.0. @defaultValue see above
    */
   bindAddress?: string;
-  /** Devices per loopback source address when `bindAddress` is not set. @defaultValue 20000 */
+  /**
+   * Devices per loopback source address when `bindAddress` is not set; at most the server's Register burst per
+   * address (`--register-burst`, 300), so that a whole run registering at once is not throttled. @defaultValue 250
+   */
   devicesPerAddress?: number;
   coapParams?: Partial<TransmissionParameters>;
   /** Deadline of each Register/Update exchange, ms. @defaultValue the endpoint's */
@@ -95,3 +98,6 @@ export interface SimulatorHandle {
 
 /** Devices per worker process: each device holds one UDP socket and the fd limit is 20,000 per process. */
 export const MAX_DEVICES_PER_PROCESS = 15_000;
+
+/** Devices per loopback source address by default (see `SimulatorOptions.devicesPerAddress`). */
+export const DEFAULT_DEVICES_PER_ADDRESS = 250;

@@ -4,7 +4,7 @@ import { ObjectRegistry } from '../../objects/object-registry.ts';
 import { sharedTicker } from './physics-ticker.ts';
 import { deviceSeed } from './prng.ts';
 import { SimulatedDevice } from './simulated-device.ts';
-import { emptyStats, MAX_DEVICES_PER_PROCESS, type SimulatorHandle, type SimulatorOptions, type SimulatorStats } from './simulator-options.ts';
+import { DEFAULT_DEVICES_PER_ADDRESS, emptyStats, MAX_DEVICES_PER_PROCESS, type SimulatorHandle, type SimulatorOptions, type SimulatorStats } from './simulator-options.ts';
 
 export type { SimulatorHandle, SimulatorOptions, SimulatorStats } from './simulator-options.ts';
 
@@ -26,7 +26,7 @@ export function bindAddressFor(options: SimulatorOptions, index: number): string
   if (options.bindAddress) return options.bindAddress;
   if (options.server.address.includes(':')) return '::';
   if (!options.server.address.startsWith('127.')) return '0.0.0.0';
-  const block = Math.floor(index / (options.devicesPerAddress ?? 20_000));
+  const block = Math.floor(index / (options.devicesPerAddress ?? DEFAULT_DEVICES_PER_ADDRESS));
   return `127.0.${Math.floor(block / 254)}.${(block % 254) + 1}`;
 }
 

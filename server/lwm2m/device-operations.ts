@@ -11,6 +11,7 @@ import type { LwM2mLogger } from './lwm2m-logger.ts';
 import type { Observation, ObservationRegistry } from './observation-registry.ts';
 import type { RegistrationCache } from './registration-cache.ts';
 import type { QueueModePresence, SubmitOptions } from './queue-mode.ts';
+import type { TokenBucketLimiter } from './rate-limiter.ts';
 import type { DownlinkContext, DownlinkRequest } from './requests/downlink-request.ts';
 import type { ObserveRequestLike, ObserveResult } from './requests/observe-request.ts';
 import { toPath } from './requests/request-support.ts';
@@ -60,6 +61,8 @@ export interface DeviceOperationsOptions {
   readonly observations: ObservationRegistry;
   /** Default deadline of one request, ms. */
   readonly requestTimeoutMs: number;
+  /** Requests sent per device address (token bucket): beyond it an operation fails with RATE_LIMITED, unsent. */
+  readonly downlink?: TokenBucketLimiter;
   /** The latest registration this process saw per endpoint (fresher than the one a queued request started with). */
   readonly cache: RegistrationCache;
   /** Receives each fresh, decoded notification. */
@@ -72,7 +75,7 @@ export interface DeviceOperationsOptions {
  * Sends one LwM2M operation to one device, by endpoint name (OMA TS Core §6.3, §6.4): resolves the registration,
  * builds the request (refusing bad input before anything is sent), applies the queue-mode rules, sends it to the
  * device's latest address, and maps the answer or the failure to a result or a ServerError
- * (NOT_FOUND, BAD_REQUEST, DEVICE_ERROR, TIMEOUT, DEVICE_ASLEEP, OVERLOADED).
+ * (NOT_FOUND, BAD_REQUEST, DEVICE_ERROR, TIMEOUT, DEVICE_ASLEEP, OVERLOADED, RATE_LIMITED).
  */
 export class DeviceOperations {
   constructor(private readonly opts: DeviceOperationsOptions) {}
@@ -96,7 +99,7 @@ export class DeviceOperations {
   /** Sends `request` to `endpoint` and resolves with its parsed result. */
   async send<T>(endpoint: string, request: DownlinkRequest<T>, opts: OperationOptions = {}): Promise<T> {
     return this.exchange(endpoint, request, opts, async ({ out, current, timeoutMs, started }) => {
-      const response = await this.transmit(endpoint, request, started, timeoutMs, () => this.opts.coap.request(current.peer, out, { timeoutMs }));
+      const response = await this.transmit(endpoint, current, request, started, timeoutMs, () => this.opts.coap.request(current.peer, out, { timeoutMs }));
       try {
         const result = request.parse(response, { registration: current, model: this.opts.model }, out);
         this.observeLatency(request.operation, started);
@@ -117,7 +120,7 @@ export class DeviceOperations {
       const currentCtx: DownlinkContext = { registration: current, model: this.opts.model };
       const held: { observation?: Observation } = {};
       const early: IncomingResponse[] = [];
-      const handle = await this.transmit(endpoint, request, started, timeoutMs, () =>
+      const handle = await this.transmit(endpoint, current, request, started, timeoutMs, () =>
         this.opts.coap.observe(
           current.peer,
           out,
@@ -183,6 +186,7 @@ export class DeviceOperations {
       const answer = await this.opts.presence.submit(
         registration,
         async () => {
+          this.admit(endpoint, this.current(registration), description);
           try {
             return await obs.handle.cancel();
           } catch (err) {
@@ -258,9 +262,10 @@ export class DeviceOperations {
    * Runs `send`, the CoAP exchange itself: a failure is counted in the latency metric and becomes a transport error
    * (TIMEOUT, OVERLOADED, ...); an answer shows the device is awake.
    */
-  private async transmit<S>(endpoint: string, request: DownlinkRequest<unknown>, started: number, timeoutMs: number, send: () => Promise<S>): Promise<S> {
+  private async transmit<S>(endpoint: string, current: Registration, request: DownlinkRequest<unknown>, started: number, timeoutMs: number, send: () => Promise<S>): Promise<S> {
     let answer: S;
     try {
+      this.admit(endpoint, current, request.description);
       answer = await send();
     } catch (err) {
       this.observeLatency(request.operation, started, err);
@@ -268,6 +273,21 @@ export class DeviceOperations {
     }
     this.opts.presence.touch(endpoint);
     return answer;
+  }
+
+  /**
+   * Takes one token of the device address's downlink budget, or throws RATE_LIMITED (nothing is sent): however many
+   * Registers name one address, the requests sent there per second stay bounded (a forged source address cannot
+   * aim the server at a third party, RFC 7252 §11.3).
+   */
+  private admit(endpoint: string, current: Registration, operation: string): void {
+    const decision = this.opts.downlink?.take(current.peer.address);
+    if (!decision || decision.allowed) return;
+    this.opts.metrics?.downlinkRefused.inc();
+    const retryAfterMs = decision.retryAfterSeconds * 1000;
+    throw new ServerError('RATE_LIMITED', `${operation} to device ${endpoint} was not sent: too many requests to ${current.peer.address}; retry in ${retryAfterMs} ms`, {
+      details: { endpoint, operation, address: current.peer.address, retryAfterMs },
+    });
   }
 
   /** The freshest registration known for the device of `reg` (a queued request may run after an Update moved it). */

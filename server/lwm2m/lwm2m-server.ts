@@ -50,10 +50,17 @@ export interface LwM2mServerOptions {
   readonly lifetimeGraceMs?: number;
   /** Period of the registration expiry sweep, ms. @defaultValue 1000 */
   readonly expirySweepMs?: number;
-  /** Register requests per second per source address before 5.03. @defaultValue 1000 */
+  /** Register requests per second per source address before 5.03. @defaultValue 100 */
   readonly registerRatePerAddress?: number;
-  /** Burst of Register requests per source address. @defaultValue registerRatePerAddress */
+  /** Burst of Register requests per source address. @defaultValue 300 */
   readonly registerBurst?: number;
+  /**
+   * Requests (new exchanges: operations, observations, cancellations) sent to one device address per second; more
+   * are refused with RATE_LIMITED, so forged Registers cannot turn the server into an amplifier. @defaultValue 500
+   */
+  readonly downlinkRatePerAddress?: number;
+  /** Requests that may be sent to one address at once before the rate applies. @defaultValue 1000 */
+  readonly downlinkBurst?: number;
   /** Largest Register/Update/Send body, bytes. @defaultValue 65536 */
   readonly maxPayloadBytes?: number;
   /** @defaultValue silent */
@@ -94,7 +101,8 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
     const requestTimeoutMs = positive(opts.requestTimeoutMs ?? 10_000, 'requestTimeoutMs');
     const awakeMs = positive(opts.queueModeAwakeMs ?? MAX_TRANSMIT_WAIT_MS, 'queueModeAwakeMs');
     const maxPayloadBytes = positive(opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, 'maxPayloadBytes');
-    const rate = positive(opts.registerRatePerAddress ?? 1000, 'registerRatePerAddress');
+    const rate = positive(opts.registerRatePerAddress ?? 100, 'registerRatePerAddress');
+    const downlinkRate = positive(opts.downlinkRatePerAddress ?? 500, 'downlinkRatePerAddress');
     this.serverId = opts.serverId;
     this.registrations = opts.registrations;
     this.endpoint = opts.endpoint;
@@ -111,7 +119,7 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
       observations: this.observations,
       events: this,
       cache: this.cache,
-      limiter: new TokenBucketLimiter({ ratePerSecond: rate, ...(opts.registerBurst === undefined ? {} : { burst: opts.registerBurst }) }),
+      limiter: new TokenBucketLimiter({ ratePerSecond: rate, burst: positive(opts.registerBurst ?? 300, 'registerBurst') }),
       send,
       lifetimeGraceMs: nonNegative(opts.lifetimeGraceMs ?? 10_000, 'lifetimeGraceMs'),
       maxPayloadBytes,
@@ -125,6 +133,7 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
       presence: this.presence,
       observations: this.observations,
       requestTimeoutMs,
+      downlink: new TokenBucketLimiter({ ratePerSecond: downlinkRate, burst: positive(opts.downlinkBurst ?? 1000, 'downlinkBurst') }),
       cache: this.cache,
       onNotification: (event) => this.emit('notification', event),
       logger,
