@@ -32,6 +32,8 @@ export interface LwTwinServerHandle {
   readonly lwm2m: LwM2mServer;
   readonly twins: CachedTwinStore;
   readonly sync: TwinSync;
+  /** The fleet-wide event hub behind `/api/events`. */
+  readonly events: EventHub;
   readonly jobs?: JobsApi;
   /** DTLS credentials of the DM server and of the bootstrap server (separate namespaces). */
   readonly security: Readonly<Record<'dm' | 'bootstrap', SecurityStore>>;
@@ -157,6 +159,7 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
       twins,
       names,
       events,
+      sseMaxBufferedBytes: config.sseMaxBufferedBytes,
       isOnline: async (r) => lwm2m.presence.isAwake(r),
       pingRedis: async () => (await redis.ping().catch(() => 'down')) === 'PONG',
       ...(jobs ? { jobs: jobs.api } : {}),
@@ -175,6 +178,7 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
       lwm2m,
       twins,
       sync,
+      events,
       ...(jobs ? { jobs: jobs.api } : {}),
       security,
       stop,

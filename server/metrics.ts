@@ -20,6 +20,7 @@ export class Metrics {
   readonly unknownDeviceMessages = new Counter({ name: 'lwtwin_unknown_device_messages_total', help: 'Update, notification or Send from a device with no registration in the store (re-registration asked for)', labelNames: ['message'] as const, registers: [this.registry] });
   readonly registrationsRestored = new Counter({ name: 'lwtwin_registrations_restored_total', help: 'Registrations missing from Redis written back from this process\'s memory', registers: [this.registry] });
   readonly downlinkRefused = new Counter({ name: 'lwtwin_downlink_refused_total', help: 'Requests to devices not sent because their address exceeded the per-address request rate', registers: [this.registry] });
+  readonly sseClosed = new Counter({ name: 'lwtwin_sse_closed_total', help: 'Event streams ended: client left, slow-consumer (disconnected by the server), server', labelNames: ['reason'] as const, registers: [this.registry] });
   readonly jobs = new Counter({ name: 'lwtwin_jobs_total', help: 'Device jobs finished by this process', labelNames: ['type', 'outcome'] as const, registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {

@@ -25,6 +25,8 @@ export interface ApiContext {
   twins: TwinStore;
   names: PropertyNames;
   events: EventHub;
+  /** Bytes of events an SSE client may leave unread before it is disconnected. */
+  sseMaxBufferedBytes: number;
   /** Whether a registered device is reachable now (not asleep). */
   isOnline(registration: Registration): Promise<boolean>;
   /** Redis round trip for the health check. */

@@ -1,8 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../api-context.ts';
 import { requireRole } from '../guard.ts';
+import { SseStream } from '../sse-stream.ts';
 
-/** `GET /api/events[?deviceId=&types=a,b]`: server-sent events of the whole fleet (registrations, notifications, twin changes, jobs). */
+/**
+ * `GET /api/events[?deviceId=&types=a,b]`: server-sent events of the whole fleet (registrations, notifications, twin
+ * changes, jobs). A client more than `sseMaxBufferedBytes` behind gets a final `disconnect` event and is dropped.
+ */
 export async function eventRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   app.get(
     '/api/events',
@@ -18,19 +22,18 @@ export async function eventRoutes(app: FastifyInstance, ctx: ApiContext): Promis
       const q = req.query as { deviceId?: string; types?: string };
       const types = q.types ? new Set(q.types.split(',').map((s) => s.trim())) : undefined;
       reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-      res.write(': lwtwin events\n\n');
-      const unsubscribe = ctx.events.subscribe((e) => {
+      let unsubscribe = (): void => undefined;
+      const stream = new SseStream(reply.raw, {
+        maxBufferedBytes: ctx.sseMaxBufferedBytes,
+        onClose: (reason) => {
+          unsubscribe();
+          ctx.metrics.sseClosed.inc({ reason });
+        },
+      });
+      unsubscribe = ctx.events.subscribe((e) => {
         if (q.deviceId && e.deviceId !== q.deviceId) return;
         if (types && !types.has(e.type)) return;
-        res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
-      });
-      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-      keepAlive.unref();
-      req.raw.on('close', () => {
-        clearInterval(keepAlive);
-        unsubscribe();
+        stream.send(e.type, e);
       });
     },
   );
