@@ -1,5 +1,5 @@
 /**
- * Security entries: how one endpoint authenticates on the DTLS transport (OMA LwM2M TS Core 1.1 §7.1; TS Transport
+ * Security entries: how one endpoint authenticates on the DTLS transport (OMA LwM2M TS Transport
  * 1.1 §5.2: Pre-Shared Key, Raw Public Key, X.509). Validation lives here so the HTTP API, the bootstrap server and the
  * stores refuse the same things with the same messages.
  */

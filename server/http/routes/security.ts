@@ -80,7 +80,7 @@ function view(s: SecuritySummary) {
 }
 
 /**
- * DTLS credentials of devices (OMA LwM2M TS Core 1.1 §7.1): `PUT/GET/DELETE /api/devices/{ep}/security` and
+ * DTLS credentials of devices (OMA LwM2M TS Transport 1.1.1 §5.2, DTLS-based security): `PUT/GET/DELETE /api/devices/{ep}/security` and
  * `GET /api/security`. A key is accepted, stored and used, and never shown. `?server=bootstrap` addresses the
  * bootstrap server's credentials, kept apart from the DM server's.
  */
