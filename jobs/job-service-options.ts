@@ -1,15 +1,22 @@
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import type { NamedModelLookup } from '../objects/property-names.ts';
 import type { DeviceGateway, TwinGateway } from './device-gateway.ts';
 import { allowedOrigin } from './runtime/package-source.ts';
 
+/** A single Redis or a Redis Cluster. */
+export type JobsRedis = Redis | Cluster;
+
 export interface JobServiceOptions {
   /**
-   * Redis URL, or an ioredis client created with `maxRetriesPerRequest: null` (BullMQ workers need it). A URL makes
-   * the service own (and close) its connection.
+   * Redis URL (a single Redis), or an ioredis client — `Redis` or `Cluster` — created with `maxRetriesPerRequest:
+   * null` (BullMQ workers need it). A URL makes the service own (and close) its connection.
    */
-  redis: string | Redis;
-  /** BullMQ prefix; the layer's own keys live under it too (`RedisKeys.jobsPrefix()`). @defaultValue 'lwtwin:jobs' */
+  redis: string | JobsRedis;
+  /**
+   * BullMQ prefix; the layer's own keys live under it too (`RedisKeys.jobsPrefix()`). On a cluster it must be
+   * hash-tagged (`{lwtwin:jobs}`) so that every script of BullMQ and of the job store finds its keys in one slot.
+   * @defaultValue '{lwtwin:jobs}'
+   */
   prefix?: string;
   gateway: DeviceGateway;
   twin: TwinGateway;
@@ -60,7 +67,7 @@ type Given = 'redis' | 'gateway' | 'twin' | 'registry' | 'firmwareDir';
 export type ResolvedJobServiceOptions = Required<Omit<JobServiceOptions, Given>> & Pick<JobServiceOptions, Given>;
 
 const DEFAULTS = {
-  prefix: 'lwtwin:jobs',
+  prefix: '{lwtwin:jobs}',
   lockDurationMs: 10_000,
   stalledIntervalMs: 5_000,
   maxStalledCount: 2,
@@ -102,4 +109,9 @@ export function resolveJobServiceOptions(options: JobServiceOptions): Readonly<R
 
 function stripUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** A new connection to the same Redis or cluster (`Redis#duplicate` and `Cluster#duplicate` differ in signature). */
+export function duplicateJobsRedis(redis: JobsRedis, options: { enableAutoPipelining?: boolean } = {}): JobsRedis {
+  return redis instanceof Cluster ? redis.duplicate(undefined, options) : redis.duplicate(options);
 }

@@ -3,7 +3,7 @@ import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { PropertyNames } from '../objects/property-names.ts';
 import { JobError } from './job-error.ts';
-import { resolveJobServiceOptions, type JobServiceOptions, type ResolvedJobServiceOptions } from './job-service-options.ts';
+import { duplicateJobsRedis, resolveJobServiceOptions, type JobServiceOptions, type JobsRedis, type ResolvedJobServiceOptions } from './job-service-options.ts';
 import { isJobType, type JobSpec } from './job-spec.ts';
 import { JOB_STATUSES, type JobEvent, type JobListQuery, type JobPage, type JobSummary, type JobView } from './job-view.ts';
 import { BULL_ID, BULL_JOB, CONTROL_QUEUE, deviceQueueName, JobKeys } from './queue-names.ts';
@@ -56,10 +56,10 @@ const LIST_SCAN_BUDGET = 5000;
 export class JobService {
   private readonly options: Readonly<ResolvedJobServiceOptions>;
   /** BullMQ's connection (workers duplicate it for their blocking reads). */
-  private readonly redis: Redis;
+  private readonly redis: JobsRedis;
   private readonly ownsRedis: boolean;
   /** Auto-pipelined connection of the job records, events and enqueueing. */
-  private readonly commands: Redis;
+  private readonly commands: JobsRedis;
   private readonly keys: JobKeys;
   private readonly store: JobStore;
   private readonly events: JobEventBus;
@@ -79,7 +79,7 @@ export class JobService {
     this.ownsRedis = typeof redis === 'string';
     this.redis = typeof redis === 'string' ? new Redis(redis, { maxRetriesPerRequest: null }) : redis;
     if (this.ownsRedis) this.redis.on('error', onError);
-    this.commands = this.redis.duplicate({ enableAutoPipelining: true });
+    this.commands = duplicateJobsRedis(this.redis, { enableAutoPipelining: true });
     this.commands.on('error', onError);
     this.keys = new JobKeys(prefix);
     this.store = new JobStore({ redis: this.commands, keys: this.keys, retentionSec: this.options.retentionSec });

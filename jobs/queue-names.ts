@@ -2,8 +2,8 @@
  * Queue names and every Redis key of the jobs layer, built here and nowhere else.
  *
  * BullMQ keys are `<prefix>:<queue>:...`; the layer's own keys live under the same prefix (`<prefix>:job:<id>...`,
- * `<prefix>:jobs:...`), which no queue name below can produce. On Redis Cluster use a hash-tagged prefix
- * (`{lwtwin}:jobs`), as BullMQ itself requires, so that the scripts' keys share one slot.
+ * `<prefix>:jobs:...`), which no queue name below can produce. The prefix is hash-tagged (`{lwtwin:jobs}`), as
+ * BullMQ requires on a Redis Cluster, so every script's keys share one slot (the jobs layer lives on one master).
  */
 
 /** The shared queue of parents (fan-out), of children whose device has no owner yet, and of twin updates. */
@@ -33,7 +33,7 @@ export const BULL_ID = {
 };
 
 export class JobKeys {
-  /** @param prefix the BullMQ prefix (`RedisKeys.jobsPrefix()`, e.g. `lwtwin:jobs`) */
+  /** @param prefix the BullMQ prefix (`RedisKeys.jobsPrefix()`, e.g. `{lwtwin:jobs}`) */
   constructor(readonly prefix: string) {}
 
   /** Hash: the job record (type, status, times, counts, payload). */

@@ -23,8 +23,10 @@ export interface LwTwinConfig {
   httpPort: number;
   /** Address the HTTP API binds to. @defaultValue '0.0.0.0' */
   httpHost: string;
-  /** Redis connection URL. @defaultValue 'redis://127.0.0.1:6379' */
+  /** Redis connection URL; with `redisCluster`, one or more seed node URLs, comma-separated. @defaultValue 'redis://127.0.0.1:6379' */
   redisUrl: string;
+  /** Connect to a Redis Cluster (server/store/redis-client.ts). @defaultValue false */
+  redisCluster: boolean;
   /** Prefix of every Redis key. @defaultValue 'lwtwin:' */
   redisPrefix: string;
   /** Identity of this server process; jobs for a device run on the process owning its socket. Stable across restarts. @defaultValue `<hostname>:<coapPort>` */
@@ -100,15 +102,25 @@ const str: Parser<string> = (raw, name) => {
   return raw.trim();
 };
 const redisUrl: Parser<string> = (raw, name) => {
-  const s = str(raw, name);
-  let u: URL;
-  try {
-    u = new URL(s);
-  } catch {
-    throw new ConfigError(`${name}: not a URL: ${JSON.stringify(s)}`);
+  const urls = str(raw, name)
+    .split(',')
+    .map((x) => x.trim());
+  for (const s of urls) {
+    let u: URL;
+    try {
+      u = new URL(s);
+    } catch {
+      throw new ConfigError(`${name}: not a URL: ${JSON.stringify(s)}`);
+    }
+    if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new ConfigError(`${name}: expected a redis:// or rediss:// URL, got ${JSON.stringify(s)}`);
   }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new ConfigError(`${name}: expected a redis:// or rediss:// URL, got ${JSON.stringify(s)}`);
-  return s;
+  return urls.join(',');
+};
+const bool: Parser<boolean> = (raw, name) => {
+  if (typeof raw === 'boolean') return raw;
+  if (raw === '1' || raw === 'true') return true;
+  if (raw === '0' || raw === 'false') return false;
+  throw new ConfigError(`${name}: expected true/false or 1/0, got ${JSON.stringify(raw)}`);
 };
 const directory: Parser<string> = (raw, name) => {
   const dir = path.resolve(str(raw, name));
@@ -185,6 +197,8 @@ interface OptionSpec {
   parse: Parser<unknown>;
   default: () => unknown;
   help: string;
+  /** A boolean option: the bare flag means true. */
+  switch?: boolean;
 }
 
 /** Every option: its flag, environment variable, parser, default and help text. The README table is generated from this. */
@@ -193,7 +207,8 @@ export const OPTIONS: OptionSpec[] = [
   { key: 'coapHost', flag: 'coap-host', env: 'LWTWIN_COAP_HOST', parse: str, default: () => '0.0.0.0', help: 'address the CoAP socket binds to' },
   { key: 'httpPort', flag: 'http-port', env: 'LWTWIN_HTTP_PORT', parse: port, default: () => 8080, help: 'HTTP API port' },
   { key: 'httpHost', flag: 'http-host', env: 'LWTWIN_HTTP_HOST', parse: str, default: () => '0.0.0.0', help: 'address the HTTP API binds to' },
-  { key: 'redisUrl', flag: 'redis-url', env: 'LWTWIN_REDIS_URL', parse: redisUrl, default: () => 'redis://127.0.0.1:6379', help: 'Redis URL' },
+  { key: 'redisUrl', flag: 'redis-url', env: 'LWTWIN_REDIS_URL', parse: redisUrl, default: () => 'redis://127.0.0.1:6379', help: 'Redis URL (with --redis-cluster: seed node URLs, comma-separated)' },
+  { key: 'redisCluster', flag: 'redis-cluster', env: 'LWTWIN_REDIS_CLUSTER', parse: bool, default: () => false, help: 'connect to a Redis Cluster', switch: true },
   { key: 'redisPrefix', flag: 'redis-prefix', env: 'LWTWIN_REDIS_PREFIX', parse: str, default: () => 'lwtwin:', help: 'prefix of every Redis key' },
   { key: 'serverId', flag: 'server-id', env: 'LWTWIN_SERVER_ID', parse: str, default: () => undefined, help: 'identity of this server process (default <hostname>:<coapPort>)' },
   { key: 'objectsDirs', flag: 'objects-dir', env: 'LWTWIN_OBJECTS_DIRS', parse: list(str), default: () => [], help: 'extra DDF XML directories (comma-separated)' },
@@ -262,6 +277,7 @@ export function loadConfig(flags: Record<string, unknown> = {}, env: Record<stri
   }
   if (out.serverId === undefined) out.serverId = `${os.hostname()}:${out.coapPort}`;
   const cfg = out as unknown as LwTwinConfig;
+  if (!cfg.redisCluster && cfg.redisUrl.includes(',')) throw new ConfigError('redisUrl: several seed URLs need --redis-cluster (LWTWIN_REDIS_CLUSTER=1)');
   checkObservePeriods(cfg);
   return Object.freeze(cfg);
 }

@@ -3,7 +3,6 @@
  * the device's socket) and the twin gateway (deep-read results, fleet queries, twin patches), then starts the
  * JobService and its workers. Job state changes are forwarded to `/api/events`.
  */
-import type { Redis } from 'ioredis';
 import type { DeviceGateway, TwinGateway } from '../jobs/device-gateway.ts';
 import { JobService } from '../jobs/job-service.ts';
 import type { ObjectRegistry } from '../objects/object-registry.ts';
@@ -19,6 +18,7 @@ import type { LwM2mServer } from './lwm2m/lwm2m-server.ts';
 import type { Metrics } from './metrics.ts';
 import { compileCondition } from './query/evaluate.ts';
 import type { RedisKeys } from './store/keys.ts';
+import { createRedisClient, type RedisClient } from './store/redis-client.ts';
 import type { TwinSync } from './sync/twin-sync.ts';
 import { toReportedUpdates } from './twin/reported-mapping.ts';
 import { validateTwinPatch } from './twin/twin-patch.ts';
@@ -26,7 +26,7 @@ import type { TwinStore } from './twin/twin-store.ts';
 
 export interface JobsWiringOptions {
   config: Readonly<LwTwinConfig>;
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   lwm2m: LwM2mServer;
   twins: TwinStore;
@@ -150,8 +150,11 @@ export function twinGateway(o: Pick<JobsWiringOptions, 'twins' | 'names' | 'sync
 }
 
 export async function startJobs(o: JobsWiringOptions): Promise<JobsHandle> {
+  // BullMQ's own connection (workers block on it and need maxRetriesPerRequest: null), owned here
+  const bullRedis = createRedisClient({ url: o.config.redisUrl, cluster: o.config.redisCluster }, { maxRetriesPerRequest: null });
+  bullRedis.on('error', (err: Error) => o.logger.warn({ err: err.message }, 'jobs: redis connection problem'));
   const service = new JobService({
-    redis: o.config.redisUrl,
+    redis: bullRedis,
     prefix: o.keys.jobsPrefix(),
     gateway: deviceGateway(o),
     twin: twinGateway(o),
@@ -196,6 +199,7 @@ export async function startJobs(o: JobsWiringOptions): Promise<JobsHandle> {
     async close() {
       unsubscribe();
       await service.close();
+      await bullRedis.quit().catch(() => bullRedis.disconnect());
     },
   };
 }

@@ -3,7 +3,6 @@
  * CoAP endpoint, LwM2M server, registration and twin stores, twin sync, event hub, jobs, HTTP API — and stops it in
  * reverse order.
  */
-import { Redis } from 'ioredis';
 import { CoapEndpoint } from '../protocol/coap/endpoint.ts';
 import { ObjectRegistry } from '../objects/object-registry.ts';
 import { PropertyNames } from '../objects/property-names.ts';
@@ -19,6 +18,8 @@ import { RedisRegistrationStore } from './registration/redis-registration-store.
 import { RedisKeys } from './store/keys.ts';
 import { RedisSecurityStore } from './security/redis-security-store.ts';
 import type { SecurityStore } from './security/security-store.ts';
+import { migrateLayout } from './store/migrate-layout.ts';
+import { createRedisClient } from './store/redis-client.ts';
 import { TwinSync } from './sync/twin-sync.ts';
 import { CachedTwinStore } from './twin/twin-cache.ts';
 import { RedisTwinStore } from './twin/redis-twin-store.ts';
@@ -71,11 +72,13 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
   };
   try {
     // Auto-pipelining: commands issued in one tick leave in one write; registration bursts otherwise cost a syscall each.
-    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: true, enableAutoPipelining: true });
-    redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection problem'));
+    // A single Redis or a Redis Cluster: every store runs the same code on either (server/store/redis-client.ts).
+    const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster }, { maxRetriesPerRequest: 3, lazyConnect: true, enableAutoPipelining: true });
+    redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection problem'));
     await redis.connect();
     cleanups.push(() => void redis.disconnect());
     const keys = new RedisKeys(config.redisPrefix);
+    await migrateLayout(redis, keys, logger);
     const metrics = new Metrics();
 
     const registry = await ObjectRegistry.loadDefault(config.objectsDirs, { onWarning: (msg) => logger.warn(msg) });

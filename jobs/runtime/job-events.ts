@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { duplicateJobsRedis, type JobsRedis } from '../job-service-options.ts';
 import type { JobEvent } from '../job-view.ts';
 import type { TransitionResult } from '../store/job-store.ts';
 
@@ -11,11 +11,11 @@ export type JobEventListener = (event: JobEvent) => void;
  */
 export class JobEventBus {
   private readonly listeners = new Set<JobEventListener>();
-  private subscriber?: Redis;
+  private subscriber?: JobsRedis;
   private subscribing?: Promise<unknown>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: JobsRedis,
     private readonly channel: string,
     private readonly onError: (err: Error) => void,
   ) {}
@@ -43,7 +43,7 @@ export class JobEventBus {
   subscribe(listener: JobEventListener): () => void {
     this.listeners.add(listener);
     if (!this.subscriber) {
-      const subscriber = this.redis.duplicate();
+      const subscriber = duplicateJobsRedis(this.redis);
       this.subscriber = subscriber;
       subscriber.on('message', (_channel: string, message: string) => this.dispatch(message));
       subscriber.on('error', (err: Error) => this.onError(err));

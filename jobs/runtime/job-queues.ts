@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { JobsRedis } from '../job-service-options.ts';
 import type { JobPayload } from '../job-spec.ts';
 import { BULL_ID, BULL_JOB, CONTROL_QUEUE, deviceQueueName } from '../queue-names.ts';
 
@@ -34,7 +34,7 @@ export class JobQueues {
   private readonly queues = new Map<string, Queue>();
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: JobsRedis,
     private readonly prefix: string,
     private readonly backoffMs: number,
   ) {}

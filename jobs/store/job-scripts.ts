@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { JobsRedis } from '../job-service-options.ts';
 
 /**
  * The Lua scripts of JobStore, one file per atomic step in ./lua, named `<name>-<numberOfKeys>.lua` with a header
@@ -38,9 +38,9 @@ const SOURCES = Object.entries(SCRIPT_FILES).map(([name, file]) => ({
 }));
 
 /** Defines the jobs scripts on `redis` (idempotent) and returns the client typed with them. */
-export function defineJobScripts(redis: Redis): Redis & JobScripts {
+export function defineJobScripts(redis: JobsRedis): JobsRedis & JobScripts {
   for (const { name, lua, numberOfKeys } of SOURCES) redis.defineCommand(name, { lua, numberOfKeys });
-  return redis as Redis & JobScripts;
+  return redis as JobsRedis & JobScripts;
 }
 
 function readLua(file: string): string {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { JobsRedis } from '../job-service-options.ts';
 import { JobError } from '../job-error.ts';
 import type { JobPayload, JobTarget, JobType } from '../job-spec.ts';
 import type { DeviceJobError, DeviceJobResult, DeviceJobStatus, FirmwareStage, JobCounts, JobStatus } from '../job-view.ts';
@@ -62,7 +62,7 @@ export interface TransitionOptions {
 }
 
 export interface JobStoreOptions {
-  redis: Redis;
+  redis: JobsRedis;
   keys: JobKeys;
   /** How long a finished job stays readable, in seconds (0 = forever). */
   retentionSec: number;
@@ -74,7 +74,7 @@ export interface JobStoreOptions {
  * device's status goes through one Lua step that also adjusts the counts and settles the job (see ./lua).
  */
 export class JobStore {
-  private readonly redis: Redis & JobScripts;
+  private readonly redis: JobsRedis & JobScripts;
   private readonly keys: JobKeys;
   private readonly retentionSec: number;
 

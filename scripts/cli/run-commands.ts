@@ -14,7 +14,8 @@ import type { GlobalOptions } from './client-commands.ts';
 /** Adds one `--flag <value>` per configuration option to a command. */
 function withConfigFlags(cmd: Command): Command {
   cmd.option('--config <file>', 'JSON configuration file (env LWTWIN_CONFIG)');
-  for (const o of OPTIONS) cmd.option(`--${o.flag} <value>`, `${o.help} (env ${o.env})`);
+  // switches (`--redis-cluster`) take an optional value: the bare flag means true
+  for (const o of OPTIONS) cmd.option(`--${o.flag} ${o.switch ? '[value]' : '<value>'}`, `${o.help} (env ${o.env})`);
   return cmd;
 }
 

@@ -3,9 +3,9 @@
  * into one Redis channel and every process fans the channel out to its SSE clients, so a client sees the events of
  * the whole fleet whichever process it is connected to. Publishing is batched (one PUBLISH per flush interval) so a
  * 50,000 notifications/s stream costs a few Redis commands per second; with no subscriber anywhere it costs nothing
- * but the batch build.
+ * but the batch build. On a Redis Cluster PUBLISH reaches every node, so the subscriber may sit on any of them.
  */
-import type { Redis } from 'ioredis';
+import { duplicateClient, type RedisClient } from '../store/redis-client.ts';
 
 export interface ServerEvent {
   type: string;
@@ -17,7 +17,7 @@ export interface ServerEvent {
 export type EventListener = (event: ServerEvent) => void;
 
 export interface EventHubOptions {
-  redis: Redis;
+  redis: RedisClient;
   channel: string;
   /** @defaultValue 50 */
   flushIntervalMs?: number;
@@ -28,14 +28,14 @@ export interface EventHubOptions {
 export class EventHub {
   private readonly listeners = new Set<EventListener>();
   private buffer: ServerEvent[] = [];
-  private subscriber?: Redis;
+  private subscriber?: RedisClient;
   private timer?: NodeJS.Timeout;
   private dropped = 0;
 
   constructor(private readonly opts: EventHubOptions) {}
 
   async start(): Promise<void> {
-    this.subscriber = this.opts.redis.duplicate();
+    this.subscriber = duplicateClient(this.opts.redis);
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (_channel: string, message: string) => {
       let events: ServerEvent[];

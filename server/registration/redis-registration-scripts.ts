@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis-client.ts';
 
 /**
  * The Lua scripts of RedisRegistrationStore, one file per atomic step in ./lua, named `<name>-<numberOfKeys>.lua`
@@ -7,16 +7,13 @@ import type { Redis } from 'ioredis';
  * ioredis `defineCommand`, which sends EVALSHA and falls back to EVAL once per connection.
  */
 const SCRIPT_FILES = {
-  lwtwinAddRegistration: 'add-registration-4.lua',
-  lwtwinUpdateRegistration: 'update-registration-3.lua',
-  lwtwinRemoveRegistration: 'remove-registration-2.lua',
-  lwtwinRemoveExpiredRegistrations: 'remove-expired-registrations-1.lua',
-  lwtwinGetRegistrationByIndex: 'get-registration-by-index-1.lua',
-  lwtwinListRegistrations: 'list-registrations-1.lua',
+  lwtwinAddRegistration: 'add-registration-1.lua',
+  lwtwinUpdateRegistration: 'update-registration-1.lua',
+  lwtwinRemoveRegistration: 'remove-registration-1.lua',
+  lwtwinExpireRegistration: 'expire-registration-1.lua',
+  lwtwinDelIfEqual: 'del-if-equal-1.lua',
+  lwtwinZremIfAtMost: 'zrem-if-at-most-1.lua',
 } as const;
-
-/** Scripts that only read (ioredis may send them to replicas). */
-const READ_ONLY = new Set<string>(['lwtwinGetRegistrationByIndex', 'lwtwinListRegistrations']);
 
 type ScriptName = keyof typeof SCRIPT_FILES;
 type Arg = string | number;
@@ -27,11 +24,11 @@ export type FlatHash = string[];
 /** The registration scripts as typed methods of the client. Replies follow each script's "Output" header. */
 export interface RegistrationScripts {
   lwtwinAddRegistration(...args: Arg[]): Promise<FlatHash>;
-  lwtwinUpdateRegistration(...args: Arg[]): Promise<[FlatHash, FlatHash] | null>;
+  lwtwinUpdateRegistration(...args: Arg[]): Promise<[FlatHash, FlatHash, string] | null>;
   lwtwinRemoveRegistration(...args: Arg[]): Promise<FlatHash | null>;
-  lwtwinRemoveExpiredRegistrations(...args: Arg[]): Promise<FlatHash[]>;
-  lwtwinGetRegistrationByIndex(...args: Arg[]): Promise<FlatHash | null>;
-  lwtwinListRegistrations(...args: Arg[]): Promise<[FlatHash[], string | null, string, number]>;
+  lwtwinExpireRegistration(...args: Arg[]): Promise<[0] | [1, string] | [2, FlatHash]>;
+  lwtwinDelIfEqual(...args: Arg[]): Promise<number>;
+  lwtwinZremIfAtMost(...args: Arg[]): Promise<number>;
 }
 
 const common = readLua('common.lua');
@@ -45,11 +42,11 @@ const SOURCES: Readonly<Record<ScriptName, { lua: string; numberOfKeys: number }
 );
 
 /** Defines the registration scripts on `redis` (idempotent) and returns the client typed with them. */
-export function defineRegistrationScripts(redis: Redis): Redis & RegistrationScripts {
+export function defineRegistrationScripts(redis: RedisClient): RedisClient & RegistrationScripts {
   for (const [name, source] of Object.entries(SOURCES)) {
-    redis.defineCommand(name, { lua: source.lua, numberOfKeys: source.numberOfKeys, readOnly: READ_ONLY.has(name) });
+    redis.defineCommand(name, { lua: source.lua, numberOfKeys: source.numberOfKeys });
   }
-  return redis as Redis & RegistrationScripts;
+  return redis as RedisClient & RegistrationScripts;
 }
 
 function readLua(file: string): string {

@@ -1,14 +1,46 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Every Redis key lwtwin uses is built here, and nowhere else.
+ * Every Redis key lwtwin uses is built here, and nowhere else. The layout is the same on a single Redis and on a Redis
+ * Cluster (server/store/redis-client.ts):
  *
- * Per-device keys carry the endpoint in a hash tag (`{ep}`) so that all keys of one device land in one Redis Cluster
- * slot and can change together in one MULTI or Lua script. Fleet-wide indexes (expiry, peer, tag indexes) have their
- * own slot; on a single Redis they join the same MULTI.
+ * - Per-device keys carry the endpoint in a hash tag (`{ep}`), so all keys of one device land in one cluster slot and
+ *   change together in one Lua script or MULTI.
+ * - Fleet-wide indexes (registration expiry, the sorted twin index, the tag index) are split into INDEX_SHARDS shards;
+ *   a device's entries live in shard `indexShard(ep)`, whose keys share the hash tag `{idx:<n>}`. No script spans
+ *   two slots: a device's script touches only its `{ep}` keys, and its index entries are written by separate
+ *   single-slot commands, so an index is a hint that readers check against the device's own keys (see the stores).
+ *   Fleet-wide reads fan out over the shards; no single key holds the whole fleet.
+ * - Single-key lookups (registration id, peer address) need no tag.
+ * - BullMQ and the job records share one hash-tagged prefix (`{<prefix>jobs}`), as BullMQ requires on a cluster.
+ *
+ * The previous layout (one unsharded `reg:expiry`, `twin:index`, `twin:index:sorted`, `twin:idx:*`, job prefix
+ * `<prefix>jobs`) is moved once at start-up by server/store/migrate-layout.ts.
  */
+
+/** Number of shards of every fleet-wide index. Changing it changes the key layout. */
+export const INDEX_SHARDS = 16;
+
+/** The index shard of an endpoint: FNV-1a of its UTF-16 code units, modulo INDEX_SHARDS. */
+export function indexShard(ep: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < ep.length; i++) {
+    h ^= ep.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % INDEX_SHARDS;
+}
+
+/** 0 .. INDEX_SHARDS - 1. */
+export const ALL_SHARDS: readonly number[] = Object.freeze(Array.from({ length: INDEX_SHARDS }, (_, i) => i));
+
 export class RedisKeys {
   constructor(readonly prefix = 'lwtwin:') {}
+
+  /** The hash tag of index shard `shard`. */
+  private shardTag(shard: number): string {
+    return `{idx:${shard}}`;
+  }
 
   // --- registrations -------------------------------------------------------------------------------------------
   /** Hash: the registration of one endpoint (fields documented in registration-store). */
@@ -19,11 +51,11 @@ export class RedisKeys {
   registrationId(regId: string): string {
     return `${this.prefix}regid:${regId}`;
   }
-  /** Sorted set: endpoint scored by expiry time (ms since epoch). Also the list of registered endpoints. */
-  registrationExpiry(): string {
-    return `${this.prefix}reg:expiry`;
+  /** Sorted set of one index shard: endpoint scored by expiry time (ms since epoch); also the list of registrations. */
+  registrationExpiry(shard: number): string {
+    return `${this.prefix}reg:expiry:${this.shardTag(shard)}`;
   }
-  /** String: `address:port` -> endpoint. */
+  /** String: `address:port` -> `<registration id>\n<endpoint>` (older versions stored the endpoint alone). */
   registrationPeer(address: string, port: number): string {
     return `${this.prefix}reg:peer:${address}:${port}`;
   }
@@ -55,33 +87,55 @@ export class RedisKeys {
   twinReported(ep: string): string {
     return `${this.prefix}twin:{${ep}}:reported`;
   }
-  /** Set: every device that has a twin. */
-  twinIndex(): string {
-    return `${this.prefix}twin:index`;
-  }
   /**
-   * Sorted set, every score 0: the ids of all devices with a twin in lexicographic order (ZRANGE BYLEX), so queries
-   * and listings page in deviceId order. Kept beside `twinIndex()` in the same atomic steps.
+   * Sorted set of one index shard, every score 0: the ids of its devices with a twin in lexicographic order
+   * (ZRANGE BYLEX), so queries and listings page in deviceId order after merging the shards.
    */
-  twinSortedIndex(): string {
-    return `${this.prefix}twin:index:sorted`;
+  twinSortedIndex(shard: number): string {
+    return `${this.prefix}twin:index:${this.shardTag(shard)}`;
   }
-  /** Set: devices whose twin has `path` (a tags/desired/reported leaf) equal to `value` (JSON-encoded). */
-  twinValueIndex(path: string, value: string): string {
-    return `${this.prefix}twin:idx:${path}=${value}`;
+  /** Set of one index shard: its devices whose tag leaf `path` equals `value` (JSON-encoded). */
+  twinValueIndex(shard: number, path: string, value: string): string {
+    return `${this.prefix}twin:tag:${this.shardTag(shard)}:${path}=${value}`;
   }
   /** Pub/sub channel for twin change events (so every server process can invalidate its cache). */
   twinChanges(): string {
     return `${this.prefix}twin:changes`;
   }
 
+  /** String: version of the key layout this data is in (2: the cluster-safe one; absent: not yet checked). */
+  layoutVersion(): string {
+    return `${this.prefix}layout`;
+  }
+
+  // --- nodes ---------------------------------------------------------------------------------------------------
+  /** Hash: server id -> last heartbeat (ms since epoch) of every server process sharing this Redis. */
+  nodes(): string {
+    return `${this.prefix}nodes`;
+  }
+  /** String: holder of the fleet-wide lease `name` (one process runs the sweep it guards), with a TTL. */
+  lease(name: string): string {
+    return `${this.prefix}lease:${name}`;
+  }
+
   // --- jobs ----------------------------------------------------------------------------------------------------
-  /** BullMQ prefix for job queues. */
+  /** BullMQ prefix for job queues and the job records: hash-tagged, so BullMQ's scripts find one slot on a cluster. */
   jobsPrefix(): string {
-    return `${this.prefix}jobs`;
+    return `{${this.prefix}jobs}`;
   }
   /** Pub/sub channel for server-wide events (registrations, notifications, jobs). */
   events(): string {
     return `${this.prefix}events`;
   }
+
+  // --- the previous (unsharded) layout, read only by migrate-layout.ts ----------------------------------------
+  readonly legacy = {
+    registrationExpiry: (): string => `${this.prefix}reg:expiry`,
+    twinIndex: (): string => `${this.prefix}twin:index`,
+    twinSortedIndex: (): string => `${this.prefix}twin:index:sorted`,
+    /** SCAN pattern of the old tag index sets `twin:idx:<path>=<value>`. */
+    twinValueIndexPattern: (): string => `${this.prefix}twin:idx:*`,
+    twinValueIndexPrefix: (): string => `${this.prefix}twin:idx:`,
+    jobsPrefix: (): string => `${this.prefix}jobs`,
+  };
 }

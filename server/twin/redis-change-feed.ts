@@ -1,19 +1,20 @@
 /**
- * The Redis side of the twin change feed: one subscriber connection (a `duplicate()` of the store's client, since a
+ * The Redis side of the twin change feed: one subscriber connection (a duplicate of the store's client, since a
  * subscribed connection can run no other command) on `RedisKeys.twinChanges()`, fanning `TwinChange` messages out to
- * local listeners. The messages are published by the store's Lua scripts, in the same atomic step as each write.
+ * local listeners. The messages are published by the store's Lua scripts, in the same atomic step as each write; on
+ * a Redis Cluster PUBLISH reaches every node, so the subscriber may sit on any of them.
  */
-import type { Redis } from 'ioredis';
+import { duplicateClient, type RedisClient } from '../store/redis-client.ts';
 import type { Logger } from '../logger.ts';
 import type { TwinChange } from './twin-store.ts';
 
 export class RedisChangeFeed {
   private readonly listeners = new Set<(change: TwinChange) => void>();
-  private subscriber?: Redis;
+  private subscriber?: RedisClient;
   private subscribed?: Promise<void>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly channel: string,
     private readonly logger?: Logger,
   ) {}
@@ -37,7 +38,7 @@ export class RedisChangeFeed {
 
   private subscribe(): Promise<void> {
     if (this.subscribed) return this.subscribed;
-    const subscriber = this.redis.duplicate();
+    const subscriber = duplicateClient(this.redis);
     this.subscriber = subscriber;
     subscriber.on('message', (_channel: string, message: string) => {
       let change: TwinChange;

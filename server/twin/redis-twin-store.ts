@@ -1,24 +1,26 @@
 /**
- * The twin store on Redis (ioredis v6). Layout (server/store/keys.ts):
+ * The twin store on Redis (ioredis v6), a single Redis or a Redis Cluster with the same code. Layout
+ * (server/store/keys.ts):
  * - `twin(ep)`: hash, the header (twin-record.ts `HeaderField`: version, tags JSON, desired JSON, ...) and the
  *   desired-sync records (`sync:<property>`);
  * - `twinReported(ep)`: hash, one field per reported leaf, `[value, timestampMs, source]` (reported-fields.ts);
- * - `twinIndex()`: set of all device ids, plus a lexicographically sorted copy (`twinSortedIndex()`) for paging;
- * - `twinValueIndex('tags.<path>', JSON(value))`: set of devices per tag leaf value, kept in the same atomic step as
- *   the tags themselves;
+ * - `twinSortedIndex(shard)`: the device ids of one index shard in lexicographic order; queries merge the shards;
+ * - `twinValueIndex(shard, 'tags.<path>', JSON(value))`: the shard's devices per tag leaf value;
  * - `twinChanges()`: pub/sub channel of `TwinChange` messages, published by the scripts in the same atomic step as
- *   the write.
- * Every write is one Lua script (server/twin/lua, header comments list KEYS and ARGV). Back-end patches are computed
- * here and committed with a compare-and-set on the header's back-end counter, retried when a concurrent patch won.
- * `get` is one MULTI. Query scans read many devices per call with load-twins-0.lua; that script, the tag index and
- * the patch script (device keys plus index keys) assume one Redis, not Redis Cluster (see keys.ts).
+ *   the write (PUBLISH reaches every node of a cluster).
+ * Every write of a device is one Lua script on its two `{ep}` keys (server/twin/lua, header comments list KEYS and
+ * ARGV), so it is atomic on one cluster slot. Back-end patches are computed here and committed with a
+ * compare-and-set on the header's back-end counter, retried when a concurrent patch won. The index shards are hints
+ * kept around the scripts: entries are added before a twin or tag appears and removed after it is gone, and a query
+ * re-checks every candidate against the twin it loads, so the index may hold extra entries (after a crash) but never
+ * misses one. `get` is one MULTI; query scans load each twin with one script call, pipelined.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { ChainableCommander, Redis } from 'ioredis';
 import { ServerError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { RedisKeys } from '../store/keys.ts';
+import { ALL_SHARDS, indexShard, type RedisKeys } from '../store/keys.ts';
+import type { RedisClient } from '../store/redis-client.ts';
 import { applyTwinPatch, tagLeaves, validateTwinPatch, type TagLeaf, type TwinPatch } from './twin-patch.ts';
 import { MAX_REPORTED_BYTES } from './twin-limits.ts';
 import { prepareReportedUpdates, type ReportedUpdate } from './reported-fields.ts';
@@ -42,8 +44,8 @@ import type {
 import { etagMatches, formatEtag, isoTime, type ConnectionState, type ObservationSyncRecord, type Twin, type TwinObject, type TwinSection, type TwinStatus } from './twin.ts';
 
 export interface RedisTwinStoreOptions {
-  /** The caller's connection (not closed by the store). The change-feed subscriber is a `duplicate()` of it. */
-  redis: Redis;
+  /** The caller's connection to a single Redis or a cluster (not closed by the store). The change-feed subscriber is a duplicate of it. */
+  redis: RedisClient;
   keys: RedisKeys;
   /** Clock, ms since the epoch. @defaultValue Date.now */
   now?: () => number;
@@ -55,15 +57,15 @@ export interface RedisTwinStoreOptions {
   logger?: Logger;
 }
 
-type ScriptName = 'applyReported' | 'patch' | 'ensure' | 'delete' | 'setHeader' | 'recordSync' | 'loadTwins';
+type ScriptName = 'applyReported' | 'patch' | 'ensure' | 'delete' | 'setHeader' | 'recordSync' | 'loadTwin';
 const SCRIPT_FILES: Record<ScriptName, string> = {
   applyReported: 'apply-reported-2.lua',
   patch: 'patch-1.lua',
-  ensure: 'ensure-3.lua',
-  delete: 'delete-4.lua',
+  ensure: 'ensure-1.lua',
+  delete: 'delete-2.lua',
   setHeader: 'set-header-1.lua',
   recordSync: 'record-sync-1.lua',
-  loadTwins: 'load-twins-0.lua',
+  loadTwin: 'load-twin-2.lua',
 };
 const SCRIPTS: Record<ScriptName, string> = Object.fromEntries(
   Object.entries(SCRIPT_FILES).map(([name, file]) => [name, readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8')]),
@@ -71,8 +73,6 @@ const SCRIPTS: Record<ScriptName, string> = Object.fromEntries(
 
 /** Commands are registered under this prefix on the caller's client (ioredis `defineCommand`). */
 const COMMAND_PREFIX = 'lwtwin_twin_';
-
-type ScriptHost = Redis | ChainableCommander;
 
 export class RedisTwinStore implements TwinStore {
   readonly instanceId = randomUUID();
@@ -82,7 +82,7 @@ export class RedisTwinStore implements TwinStore {
   private readonly feed: RedisChangeFeed;
   private readonly backEndWrites = new Map<string, Promise<void>>();
 
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly keys: RedisKeys;
 
   constructor(options: RedisTwinStoreOptions) {
@@ -92,7 +92,10 @@ export class RedisTwinStore implements TwinStore {
     this.maxAttempts = options.maxAttempts ?? 16;
     this.queryOptions = options.query ?? {};
     this.feed = new RedisChangeFeed(this.redis, this.keys.twinChanges(), options.logger);
-    for (const [name, lua] of Object.entries(SCRIPTS)) this.redis.defineCommand(COMMAND_PREFIX + name, { lua });
+    // numberOfKeys from the file name: the keys then come first, which is what ioredis routes a cluster command by
+    for (const [name, lua] of Object.entries(SCRIPTS)) {
+      this.redis.defineCommand(COMMAND_PREFIX + name, { lua, numberOfKeys: Number(/-(\d+)\.lua$/.exec(SCRIPT_FILES[name as ScriptName])![1]) });
+    }
   }
 
   async get(ep: string): Promise<Twin | undefined> {
@@ -107,9 +110,9 @@ export class RedisTwinStore implements TwinStore {
     const existing = await this.get(ep);
     if (existing) return existing;
     const { header, tagLeaves: leaves } = newTwinHeader(now, initialTags(init.tags, now));
-    const keys = [this.keys.twin(ep), this.keys.twinIndex(), this.keys.twinSortedIndex(), ...leaves.map((l) => this.indexKey(l))];
-    const args = [ep, this.keys.twinChanges(), this.message(ep, ['created'], 1), ...Object.entries(header).flat()];
-    await this.script(this.redis, 'ensure', keys, args);
+    await this.indexAdd(ep, leaves);
+    const args = [this.keys.twinChanges(), this.message(ep, ['created'], 1), ...Object.entries(header).flat()];
+    await this.script('ensure', [this.keys.twin(ep)], args);
     const twin = await this.get(ep);
     if (!twin) throw ServerError.internal(`twin of ${ep} vanished right after it was created`);
     return twin;
@@ -125,10 +128,14 @@ export class RedisTwinStore implements TwinStore {
       const [tags, bver] = await this.redis.hmget(this.keys.twin(ep), HeaderField.tags, HeaderField.backEndVersion);
       if (tags === null || bver === null) return false;
       const leaves = tagLeaves(JSON.parse(tags) as TwinObject);
-      const keys = [this.keys.twin(ep), this.keys.twinReported(ep), this.keys.twinIndex(), this.keys.twinSortedIndex(), ...leaves.map((l) => this.indexKey(l))];
-      const done = Number(await this.script(this.redis, 'delete', keys, [bver, ep, this.keys.twinChanges(), this.message(ep, ['deleted'], 0)]));
+      const keys = [this.keys.twin(ep), this.keys.twinReported(ep)];
+      const done = Number(await this.script('delete', keys, [bver, this.keys.twinChanges(), this.message(ep, ['deleted'], 0)]));
       if (done === -1) return false;
-      if (done === 1) return true;
+      if (done === 1) {
+        const shard = indexShard(ep);
+        await Promise.all([this.redis.zrem(this.keys.twinSortedIndex(shard), ep), ...leaves.map((l) => this.redis.srem(this.indexKey(ep, l), ep))]);
+        return true;
+      }
     }
     throw ServerError.overloaded(`twin of ${ep} is changing too fast to delete; retry`);
   }
@@ -162,22 +169,22 @@ export class RedisTwinStore implements TwinStore {
       }
       const sections: TwinChangeSection[] = [...(outcome.tagsChanged ? ['tags' as const] : []), ...(outcome.desiredChanged ? ['desired' as const] : [])];
       const { removed, added } = outcome.tagIndex;
-      const keys = [this.keys.twin(ep), ...removed.map((l) => this.indexKey(l)), ...added.map((l) => this.indexKey(l))];
+      // new tag entries before the commit, old ones removed after it: the index never misses a current tag
+      await this.indexAdd(ep, added, false);
       const args = [
         bver,
         opts.ifMatch !== undefined ? version : '',
         outcome.tagsChanged ? JSON.stringify(outcome.tags) : '',
         outcome.desiredChanged ? JSON.stringify(outcome.desired) : '',
         String(now),
-        String(removed.length),
-        ep,
         this.keys.twinChanges(),
         this.messagePrefix(ep, sections),
         ...deletedLeaves(outcome.desired, outcome.changedDesired).map((p) => SYNC_FIELD_PREFIX + p),
       ];
-      const [status] = (await this.script(this.redis, 'patch', keys, args)) as number[];
+      const [status] = (await this.script('patch', [this.keys.twin(ep)], args)) as number[];
       if (status === -1) throw notFound(ep);
       if (status === 1) {
+        if (removed.length > 0) await this.indexRemoveStale(ep, removed);
         const twin = await this.get(ep);
         if (!twin) throw notFound(ep);
         return { twin, changedDesired: outcome.changedDesired };
@@ -189,22 +196,24 @@ export class RedisTwinStore implements TwinStore {
   async applyReported(updates: readonly ReportedUpdate[]): Promise<ApplyResult> {
     const groups = prepareReportedUpdates(updates);
     if (groups.size === 0) return { devices: [] };
-    const pipeline = this.redis.pipeline();
     const channel = this.keys.twinChanges();
     const maxSize = String(MAX_REPORTED_BYTES);
-    for (const [ep, { prepared }] of groups) {
+    // one script call per device, each on its own slot; issued in one tick, so an auto-pipelined client sends them
+    // together (per cluster node)
+    const replies = [...groups].map(([ep, { prepared }]) => {
       const args: string[] = [channel, this.messagePrefix(ep, ['reported']), maxSize, String(prepared.length)];
       for (const u of prepared) args.push(u.field, u.valueJson, String(u.ts), u.source, String(u.size));
-      this.script(pipeline, 'applyReported', [this.keys.twin(ep), this.keys.twinReported(ep)], args);
-    }
-    const replies = await pipeline.exec();
-    if (!replies) throw ServerError.internal('applyReported: the pipeline was discarded');
+      return this.script('applyReported', [this.keys.twin(ep), this.keys.twinReported(ep)], args).then(
+        (reply) => ({ reply }),
+        (err: Error) => ({ err }),
+      );
+    });
     const devices: DeviceApplyResult[] = [];
     let i = 0;
     for (const [ep, { rejected }] of groups) {
-      const [err, reply] = replies[i++];
-      if (err) throw ServerError.internal(`applyReported failed for ${ep}: ${err.message}`, err);
-      devices.push(parseApplyReply(ep, reply as (number | string)[], rejected));
+      const outcome = await replies[i++];
+      if ('err' in outcome) throw ServerError.internal(`applyReported failed for ${ep}: ${outcome.err.message}`, outcome.err);
+      devices.push(parseApplyReply(ep, outcome.reply as (number | string)[], rejected));
     }
     return { devices };
   }
@@ -242,7 +251,7 @@ export class RedisTwinStore implements TwinStore {
   async recordDesiredSync(ep: string, property: readonly string[], status: DesiredSyncStatus): Promise<boolean> {
     const record = checkSyncStatus(property, status, this.now());
     const args = [SYNC_FIELD_PREFIX + property.join('.'), JSON.stringify(record), String(record.desiredVersion), this.keys.twinChanges(), this.messagePrefix(ep, ['desiredSync'])];
-    const done = Number(await this.script(this.redis, 'recordSync', [this.keys.twin(ep)], args));
+    const done = Number(await this.script('recordSync', [this.keys.twin(ep)], args));
     if (done === -1) throw notFound(ep);
     return done === 1;
   }
@@ -252,7 +261,8 @@ export class RedisTwinStore implements TwinStore {
   }
 
   async count(): Promise<number> {
-    return this.redis.scard(this.keys.twinIndex());
+    const counts = await Promise.all(ALL_SHARDS.map((shard) => this.redis.zcard(this.keys.twinSortedIndex(shard))));
+    return counts.reduce((a, b) => a + b, 0);
   }
 
   async listIds(cursor: string | undefined, count: number): Promise<{ ids: string[]; cursor?: string }> {
@@ -294,17 +304,34 @@ export class RedisTwinStore implements TwinStore {
       throw ServerError.badRequest(`lastActivityTime must be ms since the epoch, got ${String(lastActivity)}`);
     }
     const args = [this.keys.twinChanges(), this.messagePrefix(ep, sections), lastActivity === undefined ? '' : String(lastActivity), ...fields];
-    const version = Number(await this.script(this.redis, 'setHeader', [this.keys.twin(ep)], args));
+    const version = Number(await this.script('setHeader', [this.keys.twin(ep)], args));
     if (version === -1) throw notFound(ep);
   }
 
-  private script(host: ScriptHost, name: ScriptName, keys: string[], args: string[]): Promise<unknown> {
-    const command = (host as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[COMMAND_PREFIX + name];
-    return command.call(host, keys.length, ...keys, ...args);
+  private script(name: ScriptName, keys: string[], args: string[]): Promise<unknown> {
+    const command = (this.redis as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[COMMAND_PREFIX + name];
+    return command.call(this.redis, ...keys, ...args);
   }
 
-  private indexKey(leaf: TagLeaf): string {
-    return this.keys.twinValueIndex(leaf.path, leaf.value);
+  private indexKey(ep: string, leaf: TagLeaf): string {
+    return this.keys.twinValueIndex(indexShard(ep), leaf.path, leaf.value);
+  }
+
+  /** Adds `ep` to its shard's sorted id index (unless `withId` is false) and to the tag index of `leaves`. */
+  private async indexAdd(ep: string, leaves: readonly TagLeaf[], withId = true): Promise<void> {
+    const redis = this.redis;
+    await Promise.all([...(withId ? [redis.zadd(this.keys.twinSortedIndex(indexShard(ep)), 0, ep)] : []), ...leaves.map((l) => redis.sadd(this.indexKey(ep, l), ep))]);
+  }
+
+  /**
+   * After a committed patch: removes `ep` from the tag entries of the leaves it no longer has, then re-adds every
+   * leaf of its tags as they are now, so a concurrent patch from another process (which added its entries before
+   * committing) cannot lose an entry to this removal.
+   */
+  private async indexRemoveStale(ep: string, removed: readonly TagLeaf[]): Promise<void> {
+    await Promise.all(removed.map((l) => this.redis.srem(this.indexKey(ep, l), ep)));
+    const tags = await this.redis.hget(this.keys.twin(ep), HeaderField.tags);
+    if (tags !== null) await this.indexAdd(ep, tagLeaves(JSON.parse(tags) as TwinObject), false);
   }
 
   private messagePrefix(ep: string, sections: TwinChangeSection[]): string {
@@ -315,8 +342,14 @@ export class RedisTwinStore implements TwinStore {
     return `${this.messagePrefix(ep, sections)}${version}}`;
   }
 
+  /** The first `limit` ids after `after` over all shards: each shard's first `limit`, merged in Redis's byte order. */
   private async idsAfter(after: string | undefined, limit: number): Promise<string[]> {
-    return this.redis.zrangebylex(this.keys.twinSortedIndex(), after === undefined ? '-' : `(${after}`, '+', 'LIMIT', 0, limit);
+    const min = after === undefined ? '-' : `(${after}`;
+    const perShard = await Promise.all(ALL_SHARDS.map((shard) => this.redis.zrangebylex(this.keys.twinSortedIndex(shard), min, '+', 'LIMIT', 0, limit)));
+    return perShard
+      .flat()
+      .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+      .slice(0, limit);
   }
 
   private querySource(): QuerySource {
@@ -324,13 +357,16 @@ export class RedisTwinStore implements TwinStore {
       idsAfter: (after, limit) => this.idsAfter(after, limit),
       tagCandidates: async (path, values) => {
         if (values.length === 0) return [];
-        const keys = values.map((v) => this.keys.twinValueIndex(path, v));
-        return keys.length === 1 ? this.redis.smembers(keys[0]) : this.redis.sunion(...keys);
+        const perShard = await Promise.all(
+          ALL_SHARDS.map((shard) => {
+            const keys = values.map((v) => this.keys.twinValueIndex(shard, path, v));
+            return keys.length === 1 ? this.redis.smembers(keys[0]) : this.redis.sunion(...keys);
+          }),
+        );
+        return perShard.flat();
       },
       load: async (ids) => {
-        const keys: string[] = [];
-        for (const id of ids) keys.push(this.keys.twin(id), this.keys.twinReported(id));
-        const rows = (await this.script(this.redis, 'loadTwins', keys, [])) as string[];
+        const rows = await Promise.all(ids.map((id) => this.script('loadTwin', [this.keys.twin(id), this.keys.twinReported(id)], []) as Promise<string>));
         return ids.map((id, i) => unpackTwin(id, rows[i]));
       },
     };

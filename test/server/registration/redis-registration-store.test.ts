@@ -1,44 +1,30 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisRegistrationStore } from '../../../server/registration/redis-registration-store.ts';
-import { RedisKeys } from '../../../server/store/keys.ts';
-import { testRedisUrl, uniquePrefix } from '../../helpers/redis.ts';
+import { indexShard, RedisKeys } from '../../../server/store/keys.ts';
+import { deleteKeysWithPrefix as deletePrefix, keysWithPrefix, REDIS_MODES, testRedisClient, testRedisUrl, uniquePrefix } from '../../helpers/redis.ts';
 import { registrationStoreContract, sampleRegistration } from './registration-store.contract.ts';
 
-async function keysWithPrefix(redis: Redis, prefix: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    found.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
-  return found;
+for (const mode of REDIS_MODES) {
+  registrationStoreContract(`RedisRegistrationStore (${mode} Redis)`, async () => {
+    const prefix = uniquePrefix('reg');
+    const keys = new RedisKeys(prefix);
+    const a = testRedisClient(mode, { enableAutoPipelining: true });
+    const b = testRedisClient(mode);
+    const store = new RedisRegistrationStore({ redis: a, keys });
+    const other = new RedisRegistrationStore({ redis: b, keys });
+    return {
+      store,
+      other,
+      cleanup: async () => {
+        await deletePrefix(a, prefix);
+        await store.close();
+        await other.close();
+        await Promise.all([a.quit(), b.quit()]);
+      },
+    };
+  });
 }
-
-async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  const keys = await keysWithPrefix(redis, prefix);
-  if (keys.length > 0) await redis.del(...keys);
-}
-
-registrationStoreContract('RedisRegistrationStore', async () => {
-  const prefix = uniquePrefix('reg');
-  const keys = new RedisKeys(prefix);
-  const a = new Redis(testRedisUrl(), { enableAutoPipelining: true });
-  const b = new Redis(testRedisUrl());
-  const store = new RedisRegistrationStore({ redis: a, keys });
-  const other = new RedisRegistrationStore({ redis: b, keys });
-  return {
-    store,
-    other,
-    cleanup: async () => {
-      await deletePrefix(a, prefix);
-      await store.close();
-      await other.close();
-      await Promise.all([a.quit(), b.quit()]);
-    },
-  };
-});
 
 describe('RedisRegistrationStore', () => {
   const clients: Redis[] = [];
@@ -103,7 +89,7 @@ describe('RedisRegistrationStore', () => {
     for (const key of [keys.registration('dev'), keys.registrationId(reg.registrationId), keys.registrationPeer('10.7.0.1', 7)]) {
       expect(Number(await redis.call('PEXPIRETIME', key))).toBe(expectedAfter);
     }
-    expect(Number(await redis.zscore(keys.registrationExpiry(), 'dev'))).toBe(lastUpdate + 120_500);
+    expect(Number(await redis.zscore(keys.registrationExpiry(indexShard('dev')), 'dev'))).toBe(lastUpdate + 120_500);
   });
 
   it('leaves no keys behind after replace, update and removal', async () => {
@@ -119,7 +105,7 @@ describe('RedisRegistrationStore', () => {
     await store.add(b);
     await store.update(a2.registrationId, { peer: { address: '10.8.0.1', port: 3 }, lastUpdate: Date.now(), graceMs: 0 });
     expect((await keysWithPrefix(redis, p)).sort()).toEqual(
-      [keys.registration('a'), keys.registrationId(a2.registrationId), keys.registrationPeer('10.8.0.1', 3), keys.registration('b'), keys.registrationId(b.registrationId), keys.registrationPeer('10.8.0.2', 1), keys.registrationExpiry()].sort(),
+      [keys.registration('a'), keys.registrationId(a2.registrationId), keys.registrationPeer('10.8.0.1', 3), keys.registration('b'), keys.registrationId(b.registrationId), keys.registrationPeer('10.8.0.2', 1), ...new Set([keys.registrationExpiry(indexShard('a')), keys.registrationExpiry(indexShard('b'))])].sort(),
     );
     await store.remove(a2.registrationId);
     expect(await store.removeExpired(b.expiresAt)).toHaveLength(1);
@@ -137,9 +123,11 @@ describe('RedisRegistrationStore', () => {
     await store.add(alive);
     // as if 'gone' outlived its key retention with no server running, and 'alive' had a wrong score
     await redis.del(keys.registration('gone'));
-    await redis.zadd(keys.registrationExpiry(), 1, 'gone', 1, 'alive');
+    await redis.zadd(keys.registrationExpiry(indexShard('gone')), 1, 'gone');
+    await redis.zadd(keys.registrationExpiry(indexShard('alive')), 1, 'alive');
     expect(await store.removeExpired(Date.now())).toEqual([]);
-    expect(await redis.zrange(keys.registrationExpiry(), 0, '-1', 'WITHSCORES')).toEqual(['alive', String(alive.expiresAt)]);
+    expect(await redis.zscore(keys.registrationExpiry(indexShard('gone')), 'gone')).toBeNull();
+    expect(await redis.zscore(keys.registrationExpiry(indexShard('alive')), 'alive')).toBe(String(alive.expiresAt));
     expect(await store.getByEndpoint('alive')).toEqual(alive);
   });
 

@@ -1,31 +1,34 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RedisKeys } from '../../../server/store/keys.ts';
+import { indexShard, RedisKeys } from '../../../server/store/keys.ts';
 import { RedisTwinStore } from '../../../server/twin/redis-twin-store.ts';
-import { deleteKeysWithPrefix as deletePrefix, testRedisUrl, uniquePrefix } from '../../helpers/redis.ts';
+import { deleteKeysWithPrefix as deletePrefix, REDIS_MODES, testRedisClient, testRedisUrl, uniquePrefix } from '../../helpers/redis.ts';
 import { T0, twinStoreContract, type TestClock } from './twin-store.contract.ts';
 
-twinStoreContract('RedisTwinStore', async () => {
-  const prefix = uniquePrefix('twin');
-  const keys = new RedisKeys(prefix);
-  const clock: TestClock = { now: T0 };
-  const now = () => clock.now;
-  const a = new Redis(testRedisUrl());
-  const b = new Redis(testRedisUrl());
-  const store = new RedisTwinStore({ redis: a, keys, now, query: { scanBudget: 1000 } });
-  const other = new RedisTwinStore({ redis: b, keys, now, query: { scanBudget: 1000 } });
-  return {
-    store,
-    other,
-    clock,
-    cleanup: async () => {
-      await deletePrefix(a, prefix);
-      await store.close();
-      await other.close();
-      await Promise.all([a.quit(), b.quit()]);
-    },
-  };
-});
+for (const mode of REDIS_MODES) {
+  twinStoreContract(`RedisTwinStore (${mode} Redis)`, async () => {
+    const prefix = uniquePrefix('twin');
+    const keys = new RedisKeys(prefix);
+    const clock: TestClock = { now: T0 };
+    const now = () => clock.now;
+    // auto-pipelined like the server's shared connection: query scans send one command per twin and shard
+    const a = testRedisClient(mode, { enableAutoPipelining: true });
+    const b = testRedisClient(mode, { enableAutoPipelining: true });
+    const store = new RedisTwinStore({ redis: a, keys, now, query: { scanBudget: 1000 } });
+    const other = new RedisTwinStore({ redis: b, keys, now, query: { scanBudget: 1000 } });
+    return {
+      store,
+      other,
+      clock,
+      cleanup: async () => {
+        await deletePrefix(a, prefix);
+        await store.close();
+        await other.close();
+        await Promise.all([a.quit(), b.quit()]);
+      },
+    };
+  });
+}
 
 describe('RedisTwinStore storage layout', () => {
   const prefix = uniquePrefix('twin-layout');
@@ -47,11 +50,12 @@ describe('RedisTwinStore storage layout', () => {
     await store.ensure('dev1', { tags: { location: { plant: 'P1' } } });
     await store.applyReported([{ ep: 'dev1', property: ['device', 'batteryLevel'], value: 55, source: 'notify', timestamp: T0 + 5 }]);
     expect(await redis.hgetall(keys.twinReported('dev1'))).toEqual({ 'device.batteryLevel': `[55,${T0 + 5},"notify"]` });
-    expect(await redis.smembers(keys.twinValueIndex('tags.location.plant', '"P1"'))).toEqual(['dev1']);
-    expect(await redis.sismember(keys.twinIndex(), 'dev1')).toBe(1);
+    const shard = indexShard('dev1');
+    expect(await redis.smembers(keys.twinValueIndex(shard, 'tags.location.plant', '"P1"'))).toEqual(['dev1']);
+    expect(await redis.zscore(keys.twinSortedIndex(shard), 'dev1')).toBe('0');
     await store.patch('dev1', { tags: { location: { plant: 'P2' } } });
-    expect(await redis.exists(keys.twinValueIndex('tags.location.plant', '"P1"'))).toBe(0);
-    expect(await redis.smembers(keys.twinValueIndex('tags.location.plant', '"P2"'))).toEqual(['dev1']);
+    expect(await redis.exists(keys.twinValueIndex(shard, 'tags.location.plant', '"P1"'))).toBe(0);
+    expect(await redis.smembers(keys.twinValueIndex(shard, 'tags.location.plant', '"P2"'))).toEqual(['dev1']);
   });
 
   it('sends a whole applyReported batch in one round trip', async () => {

@@ -1,0 +1,15 @@
+--[[
+  Deletes an index key only while it still holds `value`: another registration may own it since (a new device
+  behind the same NAT address and port, or the same device registered again from the same address).
+
+  Input:
+    KEYS[1] index key
+    ARGV[1] value
+
+  Output:
+    1 when deleted, else 0
+]]
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
