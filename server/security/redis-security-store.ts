@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { ServerError } from '../errors.ts';
 import type { RedisKeys } from '../store/keys.ts';
 import { defineLuaScripts } from '../store/lua-scripts.ts';
+import { createRedisClient, type RedisClient } from '../store/redis-client.ts';
 import { checkSecurityEntry, summarize, type SecurityEntry, type SecuritySummary } from './security-entry.ts';
 import {
   checkEndpointName,
@@ -35,8 +35,8 @@ const SCRIPTS = {
 };
 
 export interface RedisSecurityStoreOptions {
-  /** An ioredis client owned by the caller (not closed by `close()`), or a Redis URL (the store's own client). */
-  readonly redis: Redis | string;
+  /** An ioredis client owned by the caller (not closed by `close()`), single Redis or cluster, or a Redis URL (the store's own client). */
+  readonly redis: RedisClient | string;
   readonly keys: RedisKeys;
   readonly namespace: SecurityNamespace;
   /** Server secret that encrypts PSK keys at rest (see SecretBox); without it keys are stored unencrypted. */
@@ -72,7 +72,7 @@ interface EntryHash {
  */
 export class RedisSecurityStore implements SecurityStore {
   readonly namespace: SecurityNamespace;
-  readonly #redis: Redis & Scripts;
+  readonly #redis: RedisClient & Scripts;
   readonly #owned: boolean;
   readonly #keys: RedisKeys;
   readonly #box: SecretBox;
@@ -81,7 +81,7 @@ export class RedisSecurityStore implements SecurityStore {
   constructor(options: RedisSecurityStoreOptions) {
     this.namespace = options.namespace;
     this.#owned = typeof options.redis === 'string';
-    const redis = typeof options.redis === 'string' ? new Redis(options.redis) : options.redis;
+    const redis = typeof options.redis === 'string' ? createRedisClient({ url: options.redis }) : options.redis;
     this.#redis = defineLuaScripts<Scripts>(redis, new URL('./lua/', import.meta.url), SCRIPTS);
     this.#keys = options.keys;
     this.#box = new SecretBox(options.serverSecret, `security-store/${options.namespace}/psk`);

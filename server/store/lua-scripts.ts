@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.ts';
 
 /**
  * Registers Lua scripts on an ioredis client with `defineCommand` (EVALSHA, falling back to EVAL once per connection).
@@ -8,11 +8,11 @@ import type { Redis } from 'ioredis';
  * @param files command name -> file name
  * @param readOnly command names that only read (ioredis may send them to replicas)
  */
-export function defineLuaScripts<T>(redis: Redis, dir: URL, files: Readonly<Record<string, string>>, readOnly: ReadonlySet<string> = new Set()): Redis & T {
+export function defineLuaScripts<T>(redis: RedisClient, dir: URL, files: Readonly<Record<string, string>>, readOnly: ReadonlySet<string> = new Set()): RedisClient & T {
   for (const [name, file] of Object.entries(files)) {
     const numberOfKeys = Number(/-(\d+)\.lua$/.exec(file)?.[1]);
     if (!Number.isInteger(numberOfKeys)) throw new Error(`Lua script file ${file} must be named <name>-<numberOfKeys>.lua`);
     redis.defineCommand(name, { lua: readFileSync(new URL(file, dir), 'utf8'), numberOfKeys, readOnly: readOnly.has(name) });
   }
-  return redis as Redis & T;
+  return redis as RedisClient & T;
 }

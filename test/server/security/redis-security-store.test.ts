@@ -4,27 +4,29 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CLAIM_LEASE_MS, RedisSecurityStore } from '../../../server/security/redis-security-store.ts';
 import { SecurityConflictError } from '../../../server/security/security-store.ts';
 import { RedisKeys } from '../../../server/store/keys.ts';
-import { deleteKeysWithPrefix, testRedisUrl, uniquePrefix } from '../../helpers/redis.ts';
+import { deleteKeysWithPrefix, REDIS_MODES, testRedisClient, testRedisUrl, uniquePrefix } from '../../helpers/redis.ts';
 import { securityStoreContract } from './security-store.contract.ts';
 
 const SECRET = 'test-server-secret-0123456789abcdef';
 
-securityStoreContract('RedisSecurityStore', async () => {
-  const prefix = uniquePrefix('sec');
-  const keys = new RedisKeys(prefix);
-  const a = new Redis(testRedisUrl(), { enableAutoPipelining: true });
-  const b = new Redis(testRedisUrl());
-  const store = new RedisSecurityStore({ redis: a, keys, namespace: 'dm', serverSecret: SECRET });
-  const other = new RedisSecurityStore({ redis: b, keys, namespace: 'dm', serverSecret: SECRET });
-  return {
-    store,
-    other,
-    cleanup: async () => {
-      await deleteKeysWithPrefix(a, prefix);
-      await Promise.all([a.quit(), b.quit()]);
-    },
-  };
-});
+for (const mode of REDIS_MODES) {
+  securityStoreContract(`RedisSecurityStore (${mode} Redis)`, async () => {
+    const prefix = uniquePrefix('sec');
+    const keys = new RedisKeys(prefix);
+    const a = testRedisClient(mode, { enableAutoPipelining: true });
+    const b = testRedisClient(mode);
+    const store = new RedisSecurityStore({ redis: a, keys, namespace: 'dm', serverSecret: SECRET });
+    const other = new RedisSecurityStore({ redis: b, keys, namespace: 'dm', serverSecret: SECRET });
+    return {
+      store,
+      other,
+      cleanup: async () => {
+        await deleteKeysWithPrefix(a, prefix);
+        await Promise.all([a.quit(), b.quit()]);
+      },
+    };
+  });
+}
 
 describe('RedisSecurityStore', () => {
   const clients: Redis[] = [];
