@@ -20,7 +20,7 @@ export type AttributeName = NotificationAttributeName;
 /** Names in the order Discover prints them. */
 export const ATTRIBUTE_NAMES: readonly AttributeName[] = NOTIFICATION_ATTRIBUTE_NAMES;
 
-/** One Write-Attributes change: a number sets, `undefined` unsets (bare name, OMA TS Core 1.1 §5.4.4). */
+/** One Write-Attributes change: a number sets, `undefined` unsets (bare name, OMA TS Core 1.1 §6.3, Write-Attributes). */
 export type AttributeChange = Map<AttributeName, number | undefined>;
 
 /**

@@ -45,7 +45,7 @@ export class FormatPolicy {
   }
 
   /**
-   * The format of a Read answer for `node` (OMA TS Core §5.4.1): the Accept option when the client can produce it for
+   * The format of a Read answer for `node` (OMA TS Core 1.1 §6.3, Read): the Accept option when the client can produce it for
    * this node (text, opaque and CBOR carry one value only; opaque only opaque values), otherwise `NOT_ACCEPTABLE`.
    * Without Accept: TLV for 1.0; for 1.1 the preferred announced multi-value format, text for a lone value otherwise.
    */

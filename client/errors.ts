@@ -2,7 +2,7 @@ import type { CoapCodeText } from '../protocol/coap/types.ts';
 
 /**
  * The client layer's one error type. Object implementations throw it to refuse an operation; the client maps the
- * code to the CoAP response code of OMA TS Core §6.3 / §8 (see `coapCodeOf`).
+ * code to the CoAP response code of OMA TS Core 1.1 §6.3 and OMA TS Transport 1.1.1 §6.7 Response Codes (see `coapCodeOf`).
  */
 export type ClientErrorCode =
   | 'BAD_REQUEST' // 4.00: undetermined or malformed request (bad payload, bad arguments, invalid attributes)
@@ -31,7 +31,7 @@ export function isClientError(err: unknown, code?: ClientErrorCode): err is Clie
   return err instanceof ClientError && (code === undefined || err.code === code);
 }
 
-/** The response code for a refused device-side operation (OMA TS Core §8.2 / Transport §6.5). */
+/** The response code for a refused device-side operation (OMA TS Transport 1.1.1 §6.7 Response Codes). */
 export function coapCodeOf(code: ClientErrorCode): CoapCodeText {
   switch (code) {
     case 'BAD_REQUEST':

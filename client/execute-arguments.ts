@@ -1,7 +1,7 @@
 import { ClientError } from './errors.ts';
 
 /**
- * Execute arguments (OMA TS Core 1.1 §5.4.5): `arglist = arg *("," arg)`, `arg = DIGIT ["=" "'" *CHAR "'"]`,
+ * Execute arguments (OMA TS Core 1.1 §6.3, Execute): `arglist = arg *("," arg)`, `arg = DIGIT ["=" "'" *CHAR "'"]`,
  * e.g. `0,1='coap://x'`. The map goes from argument digit to its value (`undefined` when the argument has none).
  */
 export type ExecuteArguments = ReadonlyMap<number, string | undefined>;

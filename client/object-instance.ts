@@ -47,7 +47,7 @@ export abstract class ObjectInstance {
     throw new ClientError('NOT_ALLOWED', `/${this.objectId}/${this.instanceId}/${resourceId} is not writable`);
   }
 
-  /** Executes a resource (OMA TS Core §5.4.5). Default: not allowed. */
+  /** Executes a resource (OMA TS Core 1.1 §6.3, Execute). Default: not allowed. */
   execute(resourceId: number, _args: ExecuteArguments): void | Promise<void> {
     throw new ClientError('NOT_ALLOWED', `/${this.objectId}/${this.instanceId}/${resourceId} is not executable`);
   }
@@ -61,5 +61,5 @@ export abstract class ObjectInstance {
   }
 }
 
-/** Creates an instance for a server-side Create on an object (OMA TS Core §5.4.6). */
+/** Creates an instance for a server-side Create on an object (OMA TS Core 1.1 §6.3, Create). */
 export type InstanceFactory = (instanceId: number) => ObjectInstance;

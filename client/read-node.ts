@@ -43,7 +43,7 @@ export function instanceAt(tree: ObjectTree, path: LwM2mPath): ObjectInstance {
 }
 
 /**
- * Reads the node at `path` (OMA TS Core §5.4.1): NOT_FOUND for a missing object, instance, resource or resource
+ * Reads the node at `path` (OMA TS Core 1.1 §6.3, Read): NOT_FOUND for a missing object, instance, resource or resource
  * instance; NOT_ALLOWED for the root or a resource the model does not allow to read.
  */
 export function readNode(tree: ObjectTree, path: LwM2mPath, model: ModelLookup): LwM2mNode {

@@ -62,7 +62,7 @@ function dispatch(ctx: DeviceContext, req: IncomingRequest): OutgoingResponse | 
 }
 
 /**
- * Answers one Device Management / Information Reporting request (OMA TS Core §5.4, §5.5). Refusals become
+ * Answers one Device Management / Information Reporting request (OMA TS Core 1.1 §6.3, §6.4). Refusals become
  * their 4.xx code; an unexpected failure becomes 5.00. Never throws.
  */
 export function routeRequest(ctx: DeviceContext, req: IncomingRequest): OutgoingResponse | Promise<OutgoingResponse> {

@@ -6,7 +6,7 @@ import type { ObjectInstance, ResourceValue } from './object-instance.ts';
 import type { ObjectTree } from './object-tree.ts';
 import { instanceAt } from './read-node.ts';
 
-/** `replace` = PUT (OMA TS Core §5.4.3 Replace), `update` = POST on an instance (Partial Update). */
+/** `replace` = PUT (OMA TS Core 1.1 §6.3, Write: Replace), `update` = POST on an instance (Partial Update). */
 export type WriteMode = 'replace' | 'update';
 
 /** Refuses a write the model does not allow: unknown resource of a known object → 4.04, no W → 4.05. */
@@ -70,7 +70,7 @@ function requireMultiple(model: ModelLookup, instance: ObjectInstance, path: LwM
 }
 
 /**
- * Applies a Write-Composite (iPATCH, OMA TS Core 1.1 §5.4.7): every leaf must name an existing instance and a
+ * Applies a Write-Composite (iPATCH, OMA TS Core 1.1 §6.3, Write-Composite): every leaf must name an existing instance and a
  * writable resource or resource instance; all are checked before any is written.
  */
 export function writeLeaves(tree: ObjectTree, leaves: readonly LwM2mLeaf[], model: ModelLookup): void {

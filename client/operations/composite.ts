@@ -8,7 +8,7 @@ import { leavesOf, readNode } from '../read-node.ts';
 import { writeLeaves } from '../write-node.ts';
 
 /**
- * Reads every path of a Read-Composite request body (a SenML path list, OMA TS Core 1.1 §5.4.5). Paths that do not
+ * Reads every path of a Read-Composite request body (a SenML path list, OMA TS Core 1.1 §6.3, Read-Composite). Paths that do not
  * exist are left out; when none exists the answer is 4.04. The answer format is the Accept option, else the
  * request's format.
  */
@@ -31,13 +31,13 @@ export function compositeRead(ctx: DeviceContext, req: IncomingRequest): { paths
   return { paths, leaves, cf };
 }
 
-/** Read-Composite: FETCH on / (OMA TS Core 1.1 §5.4.5). */
+/** Read-Composite: FETCH on / (OMA TS Core 1.1 §6.3, Read-Composite). */
 export function handleReadComposite(ctx: DeviceContext, req: IncomingRequest): OutgoingResponse {
   const { leaves, cf } = compositeRead(ctx, req);
   return { code: '2.05', contentFormat: cf, payload: encodeLeavesAs(cf, leaves, ctx.model) };
 }
 
-/** Write-Composite: iPATCH on / with SenML leaves (OMA TS Core 1.1 §5.4.7). */
+/** Write-Composite: iPATCH on / with SenML leaves (OMA TS Core 1.1 §6.3, Write-Composite). */
 export function handleWriteComposite(ctx: DeviceContext, req: IncomingRequest): OutgoingResponse {
   const cf = ctx.formats.requireDecodable(req.contentFormat);
   const leaves = decodeLeavesAs(cf, req.payload, ctx.model);

@@ -8,7 +8,7 @@ import { ClientError, isClientError } from '../errors.ts';
 import { writeNode } from '../write-node.ts';
 
 /**
- * Create (OMA TS Core §5.4.6): POST on /O with the new instance's resources. The instance id comes from the payload
+ * Create (OMA TS Core 1.1 §6.3): POST on /O with the new instance's resources. The instance id comes from the payload
  * (an object-instance wrapper) or is the lowest free one; answered 2.01 with Location-Path /O/I. Objects without an
  * instance factory, and single-instance objects that already have their instance, are 4.05.
  */

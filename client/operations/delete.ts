@@ -5,7 +5,7 @@ import { ClientError } from '../errors.ts';
 import { instanceAt } from '../read-node.ts';
 
 /**
- * Delete (OMA TS Core §5.4.7): DELETE on /O/I. Never /3/0 (the Device instance) nor the Server object's
+ * Delete (OMA TS Core 1.1 §6.3): DELETE on /O/I. Never /3/0 (the Device instance) nor the Server object's
  * instances (bootstrap only); objects without an instance factory cannot lose instances either (4.05).
  */
 export function handleDelete(ctx: DeviceContext, path: LwM2mPath): OutgoingResponse {

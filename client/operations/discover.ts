@@ -31,7 +31,7 @@ function dimOf(inst: ObjectInstance, rid: number, rm: ResourceModel | undefined)
 }
 
 /**
- * Discover (OMA TS Core 1.1 §5.4.2): GET with Accept 40. On an object: the object link (its attributes, and `ver`
+ * Discover (OMA TS Core 1.1 §6.3): GET with Accept 40. On an object: the object link (its attributes, and `ver`
  * when a 1.1 client's object is not version 1.0), its instances and their resources; on an instance: the instance and
  * its resources; on a resource: the resource with its attributes, inherited ones included. Multiple resources carry
  * `dim`.

@@ -5,7 +5,7 @@ import { ClientError } from '../errors.ts';
 import { parseExecuteArguments } from '../execute-arguments.ts';
 import { instanceAt } from '../read-node.ts';
 
-/** Execute (OMA TS Core §5.4.5): POST on /O/I/R of an E resource, optional text arguments (`0,1='x'`). */
+/** Execute (OMA TS Core 1.1 §6.3): POST on /O/I/R of an E resource, optional text arguments (`0,1='x'`). */
 export async function handleExecute(ctx: DeviceContext, req: IncomingRequest, path: LwM2mPath): Promise<OutgoingResponse> {
   const inst = instanceAt(ctx.tree, path);
   const rid = path.resourceId!;

@@ -7,7 +7,7 @@ import { readNode } from '../read-node.ts';
 import { compositeRead } from './composite.ts';
 
 /**
- * Observe (OMA TS Core §5.5.1, RFC 7641 §3.1): GET with Observe=0 answers like Read and starts notifications on the
+ * Observe (OMA TS Core 1.1 §6.4.1, RFC 7641 §3.1): GET with Observe=0 answers like Read and starts notifications on the
  * token; Observe=1 cancels the observation with that token and answers like Read.
  */
 export function handleObserve(ctx: DeviceContext, req: IncomingRequest, path: LwM2mPath): OutgoingResponse {
@@ -24,7 +24,7 @@ export function handleObserve(ctx: DeviceContext, req: IncomingRequest, path: Lw
   return { code: '2.05', contentFormat: cf, payload, observe: ctx.nextObserveSeq() };
 }
 
-/** Observe-Composite (OMA TS Core 1.1 §5.5.2): FETCH with Observe=0/1 and a SenML path list. */
+/** Observe-Composite (OMA TS Core 1.1 §6.4): FETCH with Observe=0/1 and a SenML path list. */
 export function handleObserveComposite(ctx: DeviceContext, req: IncomingRequest): OutgoingResponse {
   const { paths, leaves, cf } = compositeRead(ctx, req);
   const payload = encodeLeavesAs(cf, leaves, ctx.model);

@@ -22,7 +22,7 @@ function numericTarget(ctx: DeviceContext, path: LwM2mPath): boolean {
 }
 
 /**
- * Write-Attributes (OMA TS Core 1.1 §5.4.4): PUT with only Uri-Query attributes on /O, /O/I, /O/I/R or /O/I/R/RI.
+ * Write-Attributes (OMA TS Core 1.1 §6.3): PUT with only Uri-Query attributes on /O, /O/I, /O/I/R or /O/I/R/RI.
  * A bare name unsets; invalid names, values or combinations are 4.00; a missing target is 4.04.
  */
 export function handleWriteAttributes(ctx: DeviceContext, req: IncomingRequest, path: LwM2mPath): OutgoingResponse {

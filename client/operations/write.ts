@@ -7,7 +7,7 @@ import { instanceAt } from '../read-node.ts';
 import { writeNode, type WriteMode } from '../write-node.ts';
 
 /**
- * Write (OMA TS Core §5.4.3): PUT replaces an instance, resource or resource instance; POST on an instance (or on a
+ * Write (OMA TS Core 1.1 §6.3): PUT replaces an instance, resource or resource instance; POST on an instance (or on a
  * multiple resource, 1.1) updates partially. The payload format must be supported (4.15) and well formed (4.00).
  */
 export function handleWrite(ctx: DeviceContext, req: IncomingRequest, path: LwM2mPath, mode: WriteMode): OutgoingResponse {

@@ -174,7 +174,7 @@ export const PROCESSING_DELAY_MS = ACK_TIMEOUT_MS;
 export const MAX_TRANSMIT_SPAN_MS = ACK_TIMEOUT_MS * (2 ** MAX_RETRANSMIT - 1) * ACK_RANDOM_FACTOR;
 /**
  * MAX_TRANSMIT_WAIT = ACK_TIMEOUT * (2^(MAX_RETRANSMIT + 1) - 1) * ACK_RANDOM_FACTOR = 2 * 31 * 1.5 = 93 s (§4.8.2):
- * the longest a sender waits for an ACK or RST. LwM2M queue mode keeps a device reachable this long (TS Transport §6.5).
+ * the longest a sender waits for an ACK or RST. LwM2M queue mode keeps a device reachable this long (OMA TS Transport 1.1, "Queue Mode Operation").
  */
 export const MAX_TRANSMIT_WAIT_MS = ACK_TIMEOUT_MS * (2 ** (MAX_RETRANSMIT + 1) - 1) * ACK_RANDOM_FACTOR;
 /** MAX_RTT = 2 * MAX_LATENCY + PROCESSING_DELAY = 202 s (§4.8.2). */

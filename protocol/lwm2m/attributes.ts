@@ -20,7 +20,7 @@ export const THRESHOLD_ATTRIBUTES: ReadonlySet<NotificationAttributeName> = new 
 export type NotificationAttributeValues = { [N in NotificationAttributeName]?: number };
 
 /**
- * A Write-Attributes change (OMA TS Core 1.1 §5.4.4): a number sets the attribute, `null` unsets it (sent as the bare
+ * A Write-Attributes change (OMA TS Core 1.1 §6.3, Write-Attributes): a number sets the attribute, `null` unsets it (sent as the bare
  * name, e.g. `PUT /3/0/9?pmin`).
  */
 export type NotificationAttributes = { [N in NotificationAttributeName]?: number | null };

@@ -1,4 +1,4 @@
-/** CoAP Content-Format numbers used by LwM2M (IANA CoAP registry; OMA TS Transport §6.4). */
+/** CoAP Content-Format numbers used by LwM2M (IANA CoAP Content-Formats registry; OMA TS Core 1.1 §7.4). */
 export const ContentFormat = {
   TEXT: 0,
   LINK: 40,

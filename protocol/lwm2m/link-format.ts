@@ -5,7 +5,7 @@ import type { LwM2mPath } from './path.ts';
 
 /**
  * CoRE Link Format (RFC 6690 §2) and the LwM2M uses of it: the Register/Update payload (OMA TS Core §6.2.1,
- * OMA TS Core 1.1 §6.2 Client Registration) and Discover answers (OMA TS Core §5.4.2). Errors are `ProtocolError('LINK_FORMAT')`.
+ * OMA TS Core 1.1 §6.2 Client Registration) and Discover answers (OMA TS Core 1.1 §6.3). Errors are `ProtocolError('LINK_FORMAT')`.
  */
 
 /**
@@ -231,7 +231,7 @@ export function parseRegistrationLinks(text: string): RegistrationLinks {
 // --- discover -------------------------------------------------------------------------------------------------
 
 /**
- * Attributes a Discover answer may carry (OMA TS Core 1.1 §5.4.2, §5.1.2): numbers, except `ver` which stays text
+ * Attributes a Discover answer may carry (OMA TS Core 1.1 §6.3 Discover, §5.1.2): numbers, except `ver` which stays text
  * because a version is not a number (`1.10` is not `1.1`).
  */
 export interface DiscoverAttributes extends NotificationAttributeValues {

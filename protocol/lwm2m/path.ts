@@ -4,7 +4,7 @@ const MAX_ID = 65535;
 
 /**
  * An LwM2M path: `/`, `/O`, `/O/I`, `/O/I/R` or `/O/I/R/RI`. Immutable and validated on construction:
- * every id is an integer in 0..65535 (OMA TS Core §7.1; 65535 is reserved as MAX_ID but still parses).
+ * every id is an integer in 0..65535 (OMA TS Core 1.1 §7.3 Identifiers; 65535 is reserved as MAX_ID but still parses).
  */
 export class LwM2mPath {
   readonly objectId?: number;

@@ -23,7 +23,7 @@ export function announcedFormats(reg: Pick<Registration, 'contentFormats'>): Set
  * Picks the content format for a request to `reg` (OMA TS Core §7.4): SenML CBOR, then SenML JSON when
  * announced; then TLV, mandatory for 1.0 clients (a 1.0 client that announced nothing supports TLV); then LwM2M CBOR
  * and LwM2M JSON when announced; text/plain for a single value when nothing else fits. Composite operations need
- * SenML (the path list of Read-Composite is SenML, OMA TS Core 1.1 §5.4.5). Only formats `canEncode` accepts (the server has a codec for) are picked.
+ * SenML (the path list of Read-Composite is SenML, OMA TS Core 1.1 §6.3, Read-Composite). Only formats `canEncode` accepts (the server has a codec for) are picked.
  * Returns undefined when no format fits (the caller then sends no Accept, or refuses a composite operation).
  */
 export function selectContentFormat(

@@ -245,7 +245,7 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
     return this.observations.list(endpoint);
   }
 
-  // --- queue mode (OMA TS Transport §6.5) -----------------------------------------------------------------------
+  // --- queue mode (OMA TS Transport 1.1, "Queue Mode Operation") -------------------------------------------------
 
   /** Resolves once `endpoint` is awake (at once unless it is a sleeping queue-mode device); DEVICE_ASLEEP on timeout. */
   waitUntilAwake(endpoint: string, timeoutMs: number): Promise<void> {

@@ -58,7 +58,7 @@ interface DeviceState {
 }
 
 /**
- * Presence of queue-mode devices (OMA TS Transport §6.5): a device is awake after Register, Update or any
+ * Presence of queue-mode devices (OMA TS Transport 1.1, "Queue Mode Operation"): a device is awake after Register, Update or any
  * message it sends, and asleep after `awakeMs` of silence or a request it did not answer. Requests to a queue-mode
  * device go out one at a time in submission order; to a sleeping device they fail fast with DEVICE_ASLEEP unless the
  * caller agreed to wait. Devices not in queue mode are not tracked: requests to them are sent at once.

@@ -122,7 +122,7 @@ describe('registration links (OMA TS Core §6.2.1)', () => {
   });
 });
 
-describe('Discover links (OMA TS Core §5.4.2)', () => {
+describe('Discover links (OMA TS Core 1.1 §6.3)', () => {
   it('parses paths and numeric attributes', () => {
     const links = parseDiscoverLinks('</3>;ver=1.1,</3/0>;pmin=10;pmax=60,</3/0/7>;dim=2;pmin=10,</3/0/9>;gt=50.5;lt=10;st=2;epmin=1;epmax=3600,</3/0/13>;foo="bar"');
     expect(links.map((l) => l.path.toString())).toEqual(['/3', '/3/0', '/3/0/7', '/3/0/9', '/3/0/13']);

@@ -89,7 +89,7 @@ export function decodeLeaves(contentFormat: number, payload: Buffer, model: Mode
   return guarded('CODEC_DECODE', `${codec.name} payload for ${basePath.toString()}`, () => nodeToLeaves(codec.decode(asBuffer(payload), basePath, model), basePath));
 }
 
-/** Read-Composite / Observe-Composite request body, a SenML path list (OMA TS Core 1.1 §5.4.5): `[{"n":"/3/0/9"},{"n":"/6/0"}]`. */
+/** Read-Composite / Observe-Composite request body, a SenML path list (OMA TS Core 1.1 §6.3, Read-Composite): `[{"n":"/3/0/9"},{"n":"/6/0"}]`. */
 export function encodePathList(contentFormat: 110 | 112, paths: readonly LwM2mPath[]): Buffer {
   if (contentFormat === 110) return encodeSenmlJsonPaths(paths);
   if (contentFormat === 112) return encodeSenmlCborPaths(paths);

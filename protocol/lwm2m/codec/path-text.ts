@@ -9,7 +9,7 @@ const CACHE_LIMIT = 8192;
 
 /**
  * Parses `/O[/I[/R[/RI]]]` (or `/`) without regular expressions; `undefined` when `text` is not a valid LwM2M path
- * (OMA TS Core §7.1: ids in 0..65535, at most 4 levels). With `leadingSlash: 'optional'`, `3/0/9` is accepted too.
+ * (OMA TS Core 1.1 §7.3 Identifiers: ids in 0..65535, at most 4 levels). With `leadingSlash: 'optional'`, `3/0/9` is accepted too.
  * No trailing slash, no empty segment.
  */
 export function parsePathText(text: string, leadingSlash: 'required' | 'optional' = 'required'): LwM2mPath | undefined {

@@ -90,7 +90,7 @@ export function senmlToLeaves(records: readonly SenmlRecord[], model: ModelLooku
   return out;
 }
 
-/** A Read-Composite / Observe-Composite request body (OMA TS Core 1.1 §5.4.5): names only, no values, no times. */
+/** A Read-Composite / Observe-Composite request body (OMA TS Core 1.1 §6.3, Read-Composite): names only, no values, no times. */
 export function senmlToPaths(records: readonly SenmlRecord[], format: string): LwM2mPath[] {
   const out: LwM2mPath[] = [];
   const seen = new Set<string>();

@@ -6,7 +6,7 @@ import type { DownlinkContext, DownlinkRequest } from './downlink-request.ts';
 import { expectCode, requireLevels, toPath, uriPath } from './request-support.ts';
 
 /**
- * Execute arguments (OMA TS Core 1.1 §5.4.3): a comma-separated list of `digit` or `digit='text'`, where text has no
+ * Execute arguments (OMA TS Core 1.1 §6.3, Execute): a comma-separated list of `digit` or `digit='text'`, where text has no
  * single quote. Example: `0,1='coap://example.org'`.
  */
 const ARGUMENTS = /^\d(='[^']*')?(,\d(='[^']*')?)*$/;

@@ -25,7 +25,7 @@ export function compositePaths(paths: readonly (string | LwM2mPath)[], operation
 }
 
 /**
- * The SenML format for a composite request to the device of `ctx` (OMA TS Core 1.1 §5.4.5), or BAD_REQUEST: a 1.0
+ * The SenML format for a composite request to the device of `ctx` (OMA TS Core 1.1 §6.3, Read-Composite), or BAD_REQUEST: a 1.0
  * device has no composite operations, a 1.1 device needs to have announced SenML.
  */
 export function compositeFormat(ctx: DownlinkContext, requested: number | undefined, operation: string): 110 | 112 {
