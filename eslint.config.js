@@ -9,7 +9,7 @@ function layer(files, forbiddenDirs, forbiddenPackages) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.lwtwin/**', 'bench/results/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', '.lwtwin/**', 'bench/results/**', 'coverage/**', 'console/dist/**', 'test-results/**', '.scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -24,5 +24,9 @@ export default tseslint.config(
   ...layer('objects/**/*.ts', ['client', 'server', 'jobs', 'scripts'], ['ioredis', 'bullmq', 'fastify']),
   ...layer('client/**/*.ts', ['server', 'jobs', 'scripts'], ['ioredis', 'bullmq', 'fastify']),
   ...layer('jobs/**/*.ts', ['server', 'client', 'scripts'], []),
-  ...layer('server/**/*.ts', ['client', 'scripts'], ['bullmq']),
+  ...layer('server/**/*.ts', ['client', 'scripts', 'console'], ['bullmq']),
+  // The typed API client (shared by the CLI and the console) depends on nothing of the server.
+  ...layer('api/**/*.ts', ['protocol', 'objects', 'client', 'server', 'jobs', 'scripts', 'console'], ['ioredis', 'bullmq', 'fastify']),
+  // The console is a plain client of the HTTP API: it may import only the typed client in api/.
+  ...layer('console/**/*.{ts,tsx}', ['protocol', 'objects', 'client', 'server', 'jobs', 'scripts', 'test'], ['ioredis', 'bullmq', 'fastify', 'node:*']),
 );

@@ -3,6 +3,7 @@
  * CoAP endpoint, LwM2M server, registration and twin stores, twin sync, event hub, jobs, HTTP API — and stops it in
  * reverse order.
  */
+import type { FastifyInstance } from 'fastify';
 import { CoapEndpoint } from '../protocol/coap/endpoint.ts';
 import { ObjectRegistry } from '../objects/object-registry.ts';
 import { PropertyNames } from '../objects/property-names.ts';
@@ -53,6 +54,8 @@ export interface StartOptions {
   expirySweepMs?: number;
   /** Defaults to the config's `adminToken`; the server refuses to start without any token. */
   tokens?: Record<string, Role>;
+  /** Called with the HTTP app before it listens (tests add hooks, e.g. the API contract check). */
+  onHttpApp?: (app: FastifyInstance) => void;
 }
 
 export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: StartOptions = {}): Promise<LwTwinServerHandle> {
@@ -161,13 +164,14 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
       registrations,
       twins,
       names,
+      objects: registry,
       events,
       sseMaxBufferedBytes: config.sseMaxBufferedBytes,
       isOnline: async (r) => lwm2m.presence.isAwake(r),
       pingRedis: async () => (await redis.ping().catch(() => 'down')) === 'PONG',
       ...(jobs ? { jobs: jobs.api } : {}),
       security,
-    });
+    }, opts.onHttpApp);
     await app.listen({ port: config.httpPort, host: config.httpHost });
     cleanups.push(() => app.close());
     const httpPort = (app.server.address() as { port: number }).port;

@@ -1,50 +1,16 @@
-/** A small client of the lwtwin HTTP API used by the CLI and the demo. Errors carry the server's message. */
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly body?: unknown,
-  ) {
-    super(message);
-  }
-}
+/**
+ * The CLI's client of the lwtwin HTTP API: the shared typed client (api/lwtwin-api.ts, typed from the OpenAPI
+ * document) plus untyped helpers that tests use to send requests the contract does not allow. Errors carry the
+ * server's message.
+ */
+import { ApiError, LwTwinApi } from '../../api/lwtwin-api.ts';
 
-export class ApiClient {
-  constructor(
-    readonly baseUrl: string,
-    private readonly token?: string,
-  ) {}
+export { ApiError };
 
+export class ApiClient extends LwTwinApi {
+  /** Untyped request (tests): any method and path, JSON body, parsed answer. */
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-    let res: Response;
-    try {
-      res = await fetch(this.baseUrl + path, {
-        method,
-        headers: {
-          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...headers,
-        },
-        body: body !== undefined ? JSON.stringify(body) : undefined,
-      });
-    } catch (e) {
-      throw new ApiError(0, `cannot reach the lwtwin API at ${this.baseUrl} (${(e as Error).cause ? String((e as any).cause.code ?? (e as any).cause) : (e as Error).message}); is the server running?`);
-    }
-    const text = await res.text();
-    let parsed: any = undefined;
-    if (text) {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = text;
-      }
-    }
-    if (!res.ok) {
-      const msg = parsed && typeof parsed === 'object' && parsed.message ? parsed.message : `${res.status} ${res.statusText}`;
-      throw new ApiError(res.status, `${method} ${path}: ${res.status} ${msg}`, parsed);
-    }
-    return parsed as T;
+    return (await this.send(method, path, body, headers)).body as T;
   }
 
   get<T = any>(path: string): Promise<T> {
@@ -61,37 +27,6 @@ export class ApiClient {
   }
   delete<T = any>(path: string): Promise<T> {
     return this.request<T>('DELETE', path);
-  }
-
-  /** Server-sent events as an async iterator of parsed `data:` payloads. */
-  async *events(path: string, signal?: AbortSignal): AsyncGenerator<{ event: string; data: any }> {
-    const res = await fetch(this.baseUrl + path, { headers: this.token ? { authorization: `Bearer ${this.token}`, accept: 'text/event-stream' } : { accept: 'text/event-stream' }, signal });
-    if (!res.ok || !res.body) throw new ApiError(res.status, `GET ${path}: ${res.status}`);
-    const decoder = new TextDecoder();
-    let buf = '';
-    for await (const chunk of res.body as any as AsyncIterable<Uint8Array>) {
-      buf += decoder.decode(chunk, { stream: true });
-      let idx;
-      while ((idx = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, idx);
-        buf = buf.slice(idx + 2);
-        let event = 'message';
-        const data: string[] = [];
-        for (const line of block.split('\n')) {
-          if (line.startsWith('event:')) event = line.slice(6).trim();
-          else if (line.startsWith('data:')) data.push(line.slice(5).trim());
-        }
-        if (data.length) {
-          let parsed: any = data.join('\n');
-          try {
-            parsed = JSON.parse(parsed);
-          } catch {
-            /* keep text */
-          }
-          yield { event, data: parsed };
-        }
-      }
-    }
   }
 }
 

@@ -19,7 +19,6 @@ export function print(opts: GlobalOptions, value: unknown, human: () => string):
   process.stdout.write((opts.json ? JSON.stringify(value, null, 2) : human()) + '\n');
 }
 
-const enc = encodeURIComponent;
 
 export function registerClientCommands(program: Command, globals: () => GlobalOptions): void {
   program
@@ -29,10 +28,10 @@ export function registerClientCommands(program: Command, globals: () => GlobalOp
     .option('--limit <n>', 'page size', '100')
     .action(async (o) => {
       const g = globals();
-      const res = await apiClient(g).get(`/api/devices?limit=${enc(o.limit)}${o.online ? '&online=true' : ''}`);
+      const res = await apiClient(g).call('get', '/api/devices', { query: { limit: Number(o.limit), ...(o.online ? { online: true } : {}) } });
       print(g, res, () =>
         table(
-          res.items.map((d: any) => ({ endpoint: d.endpoint, online: d.online, binding: d.binding, lwm2m: d.lwm2mVersion, address: `${d.peer?.address}:${d.peer?.port}`, lastSeen: age(d.lastUpdate) })),
+          res.items.map((d) => ({ endpoint: d.endpoint, online: d.online, binding: d.binding, lwm2m: d.lwm2mVersion, address: `${d.peer?.address}:${d.peer?.port}`, lastSeen: age(d.lastUpdate) })),
         ) + (res.cursor ? `\n(more: --cursor ${res.cursor})` : ''),
       );
     });
@@ -42,7 +41,7 @@ export function registerClientCommands(program: Command, globals: () => GlobalOp
     .description('print the device twin')
     .action(async (ep) => {
       const g = globals();
-      const twin = await apiClient(g).get(`/api/devices/${enc(ep)}/twin`);
+      const twin = await apiClient(g).call('get', '/api/devices/{ep}/twin', { path: { ep } });
       print(g, twin, () => {
         const rows = flattenReported(twin.properties?.reported).map((r) => ({ ...r, age: age(r.lastUpdated) }));
         return [
@@ -60,7 +59,7 @@ export function registerClientCommands(program: Command, globals: () => GlobalOp
     .description('shallow read of one property (name like device.batteryLevel or path like /3/0/9) from the twin')
     .action(async (ep, prop) => {
       const g = globals();
-      const r = await apiClient(g).get(`/api/devices/${enc(ep)}/properties/${enc(prop)}`);
+      const r = await apiClient(g).call('get', '/api/devices/{ep}/properties/{property}', { path: { ep, property: prop } });
       print(g, r, () => `${prop} = ${JSON.stringify(r.value)}  (updated ${age(r.lastUpdated)}${r.source ? `, from ${r.source}` : ''})`);
     });
 
@@ -76,7 +75,7 @@ export function registerClientCommands(program: Command, globals: () => GlobalOp
         const g = globals();
         const obj = pairsToObject(pairs);
         const body = section === 'tags' ? { tags: obj } : { properties: { desired: obj } };
-        const twin = await apiClient(g).patch(`/api/devices/${enc(ep)}/twin`, body, o.ifMatch ? { 'if-match': o.ifMatch } : {});
+        const twin = await apiClient(g).call('patch', '/api/devices/{ep}/twin', { path: { ep }, body, headers: o.ifMatch ? { 'if-match': o.ifMatch } : {} });
         print(g, twin, () => `${ep}: ${section} updated, twin version ${twin.version}, etag ${twin.etag}`);
       });
   }
@@ -92,7 +91,7 @@ export function registerClientCommands(program: Command, globals: () => GlobalOp
       const items: any[] = [];
       let token: string | undefined;
       do {
-        const res = await api.post('/api/query', { query: sql, pageSize: Number(o.pageSize), continuationToken: token });
+        const res = await api.call('post', '/api/query', { body: { query: sql, pageSize: Number(o.pageSize), ...(token ? { continuationToken: token } : {}) } });
         items.push(...res.items);
         token = res.continuationToken;
       } while (o.all && token);
@@ -107,7 +106,7 @@ export function registerClientCommands(program: Command, globals: () => GlobalOp
     .description('print live events (registrations, notifications, twin changes, jobs)')
     .action(async (ep) => {
       const g = globals();
-      for await (const e of apiClient(g).events(`/api/events${ep ? `?deviceId=${enc(ep)}` : ''}`)) {
+      for await (const e of apiClient(g).events(ep ? { deviceId: ep } : {})) {
         process.stdout.write((g.json ? JSON.stringify(e) : `${new Date().toISOString()} ${e.event} ${JSON.stringify(e.data)}`) + '\n');
       }
     });

@@ -19,27 +19,26 @@ export async function runDemo(api: ApiClient, opts: DemoOptions): Promise<boolea
     if (!opts.json) process.stdout.write(s + '\n');
   };
   const steps: Record<string, unknown> = {};
-  const enc = encodeURIComponent;
 
-  const online = await api.get('/api/devices?online=true&limit=100');
+  const online = await api.call('get', '/api/devices', { query: { online: true, limit: 100 } });
   const ep: string | undefined = opts.device ?? online.items[0]?.endpoint;
   if (!ep) throw new Error('no online device: start some with `lwtwin simulate` (npm start runs 10)');
-  const other: string | undefined = online.items.find((d: any) => d.endpoint !== ep)?.endpoint;
+  const other: string | undefined = online.items.find((d) => d.endpoint !== ep)?.endpoint;
 
   log(`== 1. tags from the back end, connectivity from the device (${ep})`);
-  await api.patch(`/api/devices/${enc(ep)}/twin`, { tags: { location: { plant: 'Redmond43', region: 'us-west' } } });
-  if (other) await api.patch(`/api/devices/${enc(other)}/twin`, { tags: { location: { plant: 'Dublin7', region: 'eu-west' } } });
-  const bearer = await api.get(`/api/devices/${enc(ep)}/properties/${enc('connectivityMonitoring.networkBearer')}`);
+  await api.call('patch', '/api/devices/{ep}/twin', { path: { ep }, body: { tags: { location: { plant: 'Redmond43', region: 'us-west' } } } });
+  if (other) await api.call('patch', '/api/devices/{ep}/twin', { path: { ep: other }, body: { tags: { location: { plant: 'Dublin7', region: 'eu-west' } } } });
+  const bearer = await api.call('get', '/api/devices/{ep}/properties/{property}', { path: { ep, property: 'connectivityMonitoring.networkBearer' } });
   log(`tags.location = {plant: 'Redmond43', region: 'us-west'}; reported connectivityMonitoring.networkBearer = ${bearer.value} (${age(bearer.lastUpdated)}, ${bearer.source})`);
   steps.tags = { device: ep, bearer: bearer.value };
 
   log(`\n== 2. queries`);
   const q1 = `SELECT * FROM devices WHERE tags.location.plant = 'Redmond43'`;
   const q2 = `${q1} AND properties.reported.connectivityMonitoring.networkBearer = ${JSON.stringify(bearer.value)}`;
-  const r1 = await api.post('/api/query', { query: q1 });
-  const r2 = await api.post('/api/query', { query: q2 });
+  const r1 = await api.call('post', '/api/query', { body: { query: q1 } });
+  const r2 = await api.call('post', '/api/query', { body: { query: q2 } });
   const wrongBearer = typeof bearer.value === 'number' ? bearer.value + 1000 : 'none';
-  const r3 = await api.post('/api/query', { query: `${q1} AND properties.reported.connectivityMonitoring.networkBearer = ${JSON.stringify(wrongBearer)}` });
+  const r3 = await api.call('post', '/api/query', { body: { query: `${q1} AND properties.reported.connectivityMonitoring.networkBearer = ${JSON.stringify(wrongBearer)}` } });
   log(`${q1}\n  -> ${r1.items.map((t: any) => t.deviceId).join(', ') || '(none)'}`);
   log(`${q2}\n  -> ${r2.items.map((t: any) => t.deviceId).join(', ') || '(none)'}`);
   log(`... AND networkBearer = ${JSON.stringify(wrongBearer)}\n  -> ${r3.items.map((t: any) => t.deviceId).join(', ') || '(none)'}`);
@@ -47,7 +46,7 @@ export async function runDemo(api: ApiClient, opts: DemoOptions): Promise<boolea
   steps.queries = { byTag: r1.items.length, byTagAndBearer: r2.items.length, ok: queriesOk };
 
   log(`\n== 3. every reported property of ${ep} (shallow read from the twin)`);
-  const twin = await api.get(`/api/devices/${enc(ep)}/twin`);
+  const twin = await api.call('get', '/api/devices/{ep}/twin', { path: { ep } });
   const rows = flattenReported(twin.properties.reported).filter((r) => !r.property.startsWith('lwm2m.'));
   log(table(rows.map((r) => ({ property: r.property, value: r.value, updated: age(r.lastUpdated), source: r.source }))));
   steps.properties = rows.length;
@@ -55,9 +54,9 @@ export async function runDemo(api: ApiClient, opts: DemoOptions): Promise<boolea
   log(`\n== 4. deep read of device.batteryLevel, three times`);
   const reads: Array<{ value: unknown; lastUpdated: string }> = [];
   for (let i = 0; i < 3; i++) {
-    const { jobId } = await api.post('/api/jobs', { type: 'deepRead', deviceId: ep, property: 'device.batteryLevel' });
+    const { jobId } = await api.call('post', '/api/jobs', { body: { type: 'deepRead', deviceId: ep, property: 'device.batteryLevel' } });
     const job = await followJob(api, jobId, { quiet: true, timeoutSec: 60 });
-    const shallow = await api.get(`/api/devices/${enc(ep)}/properties/${enc('device.batteryLevel')}`);
+    const shallow = await api.call('get', '/api/devices/{ep}/properties/{property}', { path: { ep, property: 'device.batteryLevel' } });
     reads.push({ value: shallow.value, lastUpdated: shallow.lastUpdated });
     log(`  read ${i + 1}: job ${job.status}, device says ${JSON.stringify(job.results?.[0]?.value ?? shallow.value)}; twin now ${shallow.value} at ${shallow.lastUpdated} (source ${shallow.source})`);
     if (job.status !== 'completed') throw new Error(`deep read job ${jobId} ended ${job.status}: ${JSON.stringify(job.results?.[0]?.error ?? job)}`);
@@ -67,17 +66,17 @@ export async function runDemo(api: ApiClient, opts: DemoOptions): Promise<boolea
   steps.deepReads = { values: reads.map((r) => r.value), timestampsRise };
 
   log(`\n== 5. deep write of device.timezone`);
-  const before = await api.get(`/api/devices/${enc(ep)}/properties/${enc('device.timezone')}`).catch(() => ({ value: undefined }));
+  const before = await api.call('get', '/api/devices/{ep}/properties/{property}', { path: { ep, property: 'device.timezone' } }).catch(() => ({ value: undefined }));
   const target = before.value === 'Europe/Berlin' ? 'America/Chicago' : 'Europe/Berlin';
-  const { jobId } = await api.post('/api/jobs', { type: 'deepWrite', deviceId: ep, property: 'device.timezone', value: target });
+  const { jobId } = await api.call('post', '/api/jobs', { body: { type: 'deepWrite', deviceId: ep, property: 'device.timezone', value: target } });
   const wjob = await followJob(api, jobId, { quiet: true, timeoutSec: 60 });
   if (wjob.status !== 'completed') throw new Error(`deep write job ${jobId} ended ${wjob.status}: ${JSON.stringify(wjob.results?.[0]?.error ?? wjob)}`);
-  const rightAfter = await api.get(`/api/devices/${enc(ep)}/properties/${enc('device.timezone')}`).catch(() => ({ value: undefined }));
+  const rightAfter = await api.call('get', '/api/devices/{ep}/properties/{property}', { path: { ep, property: 'device.timezone' } }).catch(() => ({ value: undefined }));
   log(`  write job ${wjob.status}; the twin says ${JSON.stringify(rightAfter.value)} (the write itself does not change the twin; the device's next notification does)`);
   let followed: any;
   const deadline = Date.now() + opts.notifyWaitSec * 1000;
   while (Date.now() < deadline) {
-    const cur = await api.get(`/api/devices/${enc(ep)}/properties/${enc('device.timezone')}`).catch(() => undefined);
+    const cur = await api.call('get', '/api/devices/{ep}/properties/{property}', { path: { ep, property: 'device.timezone' } }).catch(() => undefined);
     if (cur?.value === target) {
       followed = cur;
       break;
@@ -86,9 +85,9 @@ export async function runDemo(api: ApiClient, opts: DemoOptions): Promise<boolea
   }
   if (followed) log(`  after the device's notification the twin says ${JSON.stringify(followed.value)} (source ${followed.source}, ${age(followed.lastUpdated)})`);
   else log(`  no notification within ${opts.notifyWaitSec} s (pmin may be long); the deep read below refreshes the twin`);
-  const { jobId: readId } = await api.post('/api/jobs', { type: 'deepRead', deviceId: ep, property: 'device.timezone' });
+  const { jobId: readId } = await api.call('post', '/api/jobs', { body: { type: 'deepRead', deviceId: ep, property: 'device.timezone' } });
   const rjob = await followJob(api, readId, { quiet: true, timeoutSec: 60 });
-  const afterRead = await api.get(`/api/devices/${enc(ep)}/properties/${enc('device.timezone')}`);
+  const afterRead = await api.call('get', '/api/devices/{ep}/properties/{property}', { path: { ep, property: 'device.timezone' } });
   log(`  deep read: device says ${JSON.stringify(rjob.results?.[0]?.value ?? afterRead.value)}; twin ${JSON.stringify(afterRead.value)} (source ${afterRead.source})`);
   steps.deepWrite = { target, twinRightAfterWrite: rightAfter.value, followedByNotify: followed?.source === 'notify', readBack: afterRead.value };
 

@@ -1,6 +1,7 @@
 /** `lwtwin job ...`: submit jobs, follow them with a progress bar, print the result table. */
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import type { RequestBodyOf } from '../../api/lwtwin-api.ts';
 import { pairsToObject, parseCliValue, type ApiClient } from './api-client.ts';
 import { apiClient, print, type GlobalOptions } from './client-commands.ts';
 import { table } from './format.ts';
@@ -13,7 +14,7 @@ export async function followJob(api: ApiClient, jobId: string, opts: { quiet?: b
   let bar: SingleBar | undefined;
   try {
     while (true) {
-      const job = await api.get(`/api/jobs/${encodeURIComponent(jobId)}`);
+      const job = await api.call('get', '/api/jobs/{id}', { path: { id: jobId } });
       const c = job.counts ?? {};
       if (!opts.quiet && !bar && (c.devices ?? 0) > 1) {
         bar = new SingleBar({ format: `${job.type} |{bar}| {value}/{total} devices  ok {ok}  failed {failed}  {status}`, hideCursor: true }, Presets.shades_classic);
@@ -55,7 +56,7 @@ export function registerJobCommands(program: Command, globals: () => GlobalOptio
     const api = apiClient(g);
     if (o.start) spec.startTime = o.start;
     if (o.maxTime) spec.maxExecutionTimeSec = Number(o.maxTime);
-    const { jobId } = await api.post('/api/jobs', spec);
+    const { jobId } = await api.call('post', '/api/jobs', { body: spec as RequestBodyOf<'/api/jobs', 'post'> });
     if (o.wait === false) return print(g, { jobId }, () => `submitted job ${jobId}`);
     const final = await followJob(api, jobId, { quiet: g.json });
     print(g, final, () => jobTable(final));

@@ -6,6 +6,7 @@ import type { Registration } from '../registration/registration.ts';
 import type { SecurityNamespace, SecurityStore } from '../security/security-store.ts';
 import type { TwinStore } from '../twin/twin-store.ts';
 import type { PropertyNames } from '../../objects/property-names.ts';
+import type { ObjectModel } from '../../protocol/lwm2m/model.ts';
 import type { TokenAuth } from './auth.ts';
 
 /** What the job routes need; implemented by jobs/ JobService. */
@@ -24,6 +25,8 @@ export interface ApiContext {
   registrations: RegistrationStore;
   twins: TwinStore;
   names: PropertyNames;
+  /** The object model (`ObjectRegistry`), served read-only at `/api/objects`. */
+  objects: { objects(): ObjectModel[]; object(objectId: number): ObjectModel | undefined };
   events: EventHub;
   /** Bytes of events an SSE client may leave unread before it is disconnected. */
   sseMaxBufferedBytes: number;

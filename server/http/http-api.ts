@@ -14,8 +14,12 @@ import { jobRoutes } from './routes/jobs.ts';
 import { queryRoutes } from './routes/query.ts';
 import { securityRoutes } from './routes/security.ts';
 import { twinRoutes } from './routes/twins.ts';
+import { objectRoutes } from './routes/objects.ts';
+import { addSharedSchemas } from './schemas.ts';
+import { consoleRoutes } from './console-static.ts';
 
-export async function buildHttpApi(ctx: ApiContext): Promise<FastifyInstance> {
+/** `onApp` runs before any route exists, so the hooks it adds apply to every route. */
+export async function buildHttpApi(ctx: ApiContext, onApp?: (app: FastifyInstance) => void): Promise<FastifyInstance> {
   // The pino child logger type differs from FastifyBaseLogger only nominally.
   const app = Fastify({
     loggerInstance: ctx.logger.child({ component: 'http' }),
@@ -26,6 +30,7 @@ export async function buildHttpApi(ctx: ApiContext): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 2 * MAX_ENDPOINT_LENGTH },
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
   });
+  onApp?.(app as unknown as FastifyInstance);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send(httpError(404, 'NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
@@ -40,7 +45,9 @@ export async function buildHttpApi(ctx: ApiContext): Promise<FastifyInstance> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
+  addSharedSchemas(app as unknown as FastifyInstance);
   app.get('/api/docs', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(async (scope) => healthRoutes(scope, ctx));
@@ -50,5 +57,7 @@ export async function buildHttpApi(ctx: ApiContext): Promise<FastifyInstance> {
   await app.register(async (scope) => eventRoutes(scope, ctx));
   await app.register(async (scope) => jobRoutes(scope, ctx));
   await app.register(async (scope) => securityRoutes(scope, ctx));
+  await app.register(async (scope) => objectRoutes(scope, ctx));
+  await app.register(async (scope) => consoleRoutes(scope));
   return app as unknown as FastifyInstance;
 }

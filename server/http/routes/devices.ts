@@ -3,7 +3,7 @@ import type { ApiContext } from '../api-context.ts';
 import { requireRole } from '../guard.ts';
 import { ServerError } from '../../errors.ts';
 import type { Registration } from '../../registration/registration.ts';
-import { endpointParam } from '../schemas.ts';
+import { authErrors, body, endpointParam, responses } from '../schemas.ts';
 
 
 function view(r: Registration, online: boolean) {
@@ -11,6 +11,7 @@ function view(r: Registration, online: boolean) {
     endpoint: r.endpoint,
     registrationId: r.registrationId,
     online,
+    state: online ? 'online' : 'asleep',
     peer: r.peer,
     lifetime: r.lifetime,
     binding: r.binding,
@@ -41,6 +42,7 @@ export async function deviceRoutes(app: FastifyInstance, ctx: ApiContext): Promi
           additionalProperties: false,
           properties: { online: { type: 'boolean' }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, cursor: { type: 'string', maxLength: 512 } },
         },
+        response: responses({ 200: body('DevicePage', 'One page of registrations') }, authErrors),
       },
     },
     async (req) => {
@@ -60,7 +62,7 @@ export async function deviceRoutes(app: FastifyInstance, ctx: ApiContext): Promi
     },
   );
 
-  app.get('/api/devices/:ep', { preHandler: reader, schema: { summary: 'One registration', tags: ['devices'], params: endpointParam } }, async (req) => {
+  app.get('/api/devices/:ep', { preHandler: reader, schema: { summary: 'One registration', tags: ['devices'], params: endpointParam, response: responses({ 200: body('Device', 'The registration') }, [...authErrors, 404]) } }, async (req) => {
     const { ep } = req.params as { ep: string };
     const r = await ctx.registrations.getByEndpoint(ep);
     if (!r) throw ServerError.notFound(`unknown device ${JSON.stringify(ep)}: it is not registered`);

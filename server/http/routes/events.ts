@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../api-context.ts';
 import { requireRole } from '../guard.ts';
 import { SseStream } from '../sse-stream.ts';
+import { authErrors, responses } from '../schemas.ts';
 
 /**
  * `GET /api/events[?deviceId=&types=a,b]`: server-sent events of the whole fleet (registrations, notifications, twin
@@ -16,6 +17,10 @@ export async function eventRoutes(app: FastifyInstance, ctx: ApiContext): Promis
         summary: 'Live events as text/event-stream',
         tags: ['events'],
         querystring: { type: 'object', additionalProperties: false, properties: { deviceId: { type: 'string', maxLength: 255 }, types: { type: 'string', maxLength: 512 } } },
+        response: responses(
+          { 200: { description: 'Server-sent events: `event: <type>` and `data: {type, deviceId?, time, data}` per event', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
+          authErrors,
+        ),
       },
     },
     (req, reply) => {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../api-context.ts';
 import { requireRole } from '../guard.ts';
 import { ServerError } from '../../errors.ts';
-import { endpointName } from '../schemas.ts';
+import { authErrors, body, bodyErrors, endpointName, responses } from '../schemas.ts';
 
 const JOB_TYPES = ['deepRead', 'deepWrite', 'execute', 'firmwareUpdate', 'twinUpdate', 'observe', 'writeAttributes'];
 const STATUSES = ['queued', 'scheduled', 'running', 'completed', 'failed', 'cancelled'];
@@ -46,6 +46,7 @@ export async function jobRoutes(app: FastifyInstance, ctx: ApiContext): Promise<
             attempts: { type: 'integer', minimum: 1, maximum: 20 },
           },
         },
+        response: responses({ 202: body('JobSubmitted', 'Accepted: the job runs in the background') }, [...authErrors, ...bodyErrors, 503]),
       },
     },
     async (req, reply) => {
@@ -67,6 +68,7 @@ export async function jobRoutes(app: FastifyInstance, ctx: ApiContext): Promise<
           additionalProperties: false,
           properties: { status: { type: 'string', enum: STATUSES }, type: { type: 'string', enum: JOB_TYPES }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 }, cursor: { type: 'string', maxLength: 512 } },
         },
+        response: responses({ 200: body('JobPage', 'Jobs, newest first') }, [...authErrors, 503]),
       },
     },
     async (req) => {
@@ -84,6 +86,7 @@ export async function jobRoutes(app: FastifyInstance, ctx: ApiContext): Promise<
         tags: ['jobs'],
         params: jobIdParam,
         querystring: { type: 'object', additionalProperties: false, properties: { resultsCursor: { type: 'string', maxLength: 512 }, resultsLimit: { type: 'integer', minimum: 1, maximum: 10000 } } },
+        response: responses({ 200: body('JobView', 'The job and one page of per-device results') }, [...authErrors, 404, 503]),
       },
     },
     async (req) => {
@@ -94,7 +97,7 @@ export async function jobRoutes(app: FastifyInstance, ctx: ApiContext): Promise<
     },
   );
 
-  app.delete('/api/jobs/:id', { preHandler: operator, schema: { summary: 'Cancel a job', tags: ['jobs'], params: jobIdParam } }, async (req) => {
+  app.delete('/api/jobs/:id', { preHandler: operator, schema: { summary: 'Cancel a job', tags: ['jobs'], params: jobIdParam, response: responses({ 200: body('JobView', 'The cancelled job') }, [...authErrors, 404, 409, 503]) } }, async (req) => {
     const { id } = req.params as { id: string };
     const res = await jobs().cancel(id);
     if (!res) throw ServerError.notFound(`unknown job ${JSON.stringify(id)}`);

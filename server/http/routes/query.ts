@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../api-context.ts';
 import { requireRole } from '../guard.ts';
 import { compileQuery } from '../../query/evaluate.ts';
+import { authErrors, body, bodyErrors, responses } from '../schemas.ts';
 
 /** `POST /api/query` `{query, pageSize?, continuationToken?}` → `{items, continuationToken?}` (Azure IoT Hub query language doc). */
 export async function queryRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
@@ -23,6 +24,7 @@ export async function queryRoutes(app: FastifyInstance, ctx: ApiContext): Promis
             continuationToken: { type: 'string', maxLength: 4096 },
           },
         },
+        response: responses({ 200: body('QueryPage', 'One page of rows') }, [...authErrors, ...bodyErrors]),
       },
     },
     async (req, reply) => {

@@ -5,7 +5,7 @@ import { ServerError } from '../../errors.ts';
 import { isObjectModelError } from '../../../objects/errors.ts';
 import type { TwinSectionName } from '../../twin/twin-store.ts';
 import { validateTwinPatch } from '../../twin/twin-patch.ts';
-import { endpointName, endpointParam } from '../schemas.ts';
+import { authErrors, body, bodyErrors, endpointName, endpointParam, responses } from '../schemas.ts';
 
 
 /**
@@ -55,7 +55,7 @@ export async function twinRoutes(app: FastifyInstance, ctx: ApiContext): Promise
   const reader = requireRole(ctx.auth, 'reader');
   const operator = requireRole(ctx.auth, 'operator');
 
-  app.get('/api/devices/:ep/twin', { preHandler: reader, schema: { summary: 'The device twin', tags: ['twins'], params: endpointParam } }, async (req, reply) => {
+  app.get('/api/devices/:ep/twin', { preHandler: reader, schema: { summary: 'The device twin', tags: ['twins'], params: endpointParam, response: responses({ 200: body('Twin', 'The twin; its ETag is also in the ETag header') }, [...authErrors, 404]) } }, async (req, reply) => {
     const { ep } = req.params as { ep: string };
     const twin = await ctx.twins.get(ep);
     if (!twin) throw ServerError.notFound(`unknown device ${JSON.stringify(ep)}: no twin`);
@@ -71,7 +71,16 @@ export async function twinRoutes(app: FastifyInstance, ctx: ApiContext): Promise
         tags: ['twins'],
         params: endpointParam,
         headers: { type: 'object', properties: { 'if-match': { type: 'string', maxLength: 128 } } },
-        body: { type: 'object' },
+        body: {
+          type: 'object',
+          description: 'Only tags and properties.desired; null deletes a key; no arrays',
+          additionalProperties: true,
+          properties: {
+            tags: { type: 'object', additionalProperties: true },
+            properties: { type: 'object', additionalProperties: true, properties: { desired: { type: 'object', additionalProperties: true } } },
+          },
+        },
+        response: responses({ 200: body('Twin', 'The patched twin') }, [...authErrors, ...bodyErrors, 404, 412]),
       },
     },
     async (req, reply) => {
@@ -93,6 +102,7 @@ export async function twinRoutes(app: FastifyInstance, ctx: ApiContext): Promise
         summary: 'Shallow read: value, lastUpdated and source of one property from the twin, without touching the device',
         tags: ['twins'],
         params: { type: 'object', required: ['ep', 'property'], properties: { ep: endpointName, property: { type: 'string', minLength: 1, maxLength: 1024 } } },
+        response: responses({ 200: body('PropertyValue', 'The value with its age and source') }, [...authErrors, 404]),
       },
     },
     async (req) => {
