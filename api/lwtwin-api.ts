@@ -8,7 +8,7 @@ import type { components, paths } from './openapi-types.ts';
 export type Schemas = components['schemas'];
 export type ErrorBody = Schemas['ErrorBody'];
 
-type Method = 'get' | 'post' | 'patch' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 /** The paths that have an operation for `M`. */
 export type PathsWith<M extends Method> = { [P in keyof paths]: paths[P][M] extends { responses: unknown } ? P : never }[keyof paths];
 type Operation<P extends keyof paths, M extends Method> = paths[P][M];

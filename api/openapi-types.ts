@@ -1090,6 +1090,387 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/devices/{ep}/security": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Mode and PSK identity (or public-key fingerprint) of a device; never a key */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description which credentials: `dm` for the LwM2M (device management) server, `bootstrap` for the bootstrap server */
+                    server?: "dm" | "bootstrap";
+                };
+                header?: never;
+                path: {
+                    ep: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The entry (never the key) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            endpoint: string;
+                            /** @enum {string} */
+                            mode: "psk" | "rpk" | "x509";
+                            /** @description PSK identity (mode psk) */
+                            identity?: string;
+                            /** @description `sha256:<hex>` of the SubjectPublicKeyInfo DER (mode rpk) */
+                            publicKeyFingerprint?: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, query syntax, unknown property ...) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description The token role does not allow this operation */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        /** Set the DTLS credentials of a device (admin); 409 if the PSK identity or public key belongs to another endpoint */
+        put: {
+            parameters: {
+                query?: {
+                    /** @description which credentials: `dm` for the LwM2M (device management) server, `bootstrap` for the bootstrap server */
+                    server?: "dm" | "bootstrap";
+                };
+                header?: never;
+                path: {
+                    ep: string;
+                };
+                cookie?: never;
+            };
+            /** @description `{"mode":"psk","identity":"<utf-8, ≤ 128 bytes>","key":"<hex, 16 to 64 bytes>"}`, `{"mode":"rpk","publicKey":"<PEM of a P-256 public key>"}` or `{"mode":"x509"}` (certificate whose CN is the endpoint name) */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        mode: "psk" | "rpk" | "x509";
+                        identity?: string;
+                        key?: string;
+                        publicKey?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The stored entry (never the key) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            endpoint: string;
+                            /** @enum {string} */
+                            mode: "psk" | "rpk" | "x509";
+                            /** @description PSK identity (mode psk) */
+                            identity?: string;
+                            /** @description `sha256:<hex>` of the SubjectPublicKeyInfo DER (mode rpk) */
+                            publicKeyFingerprint?: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, query syntax, unknown property ...) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description The token role does not allow this operation */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Conflict with the current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Unsupported content type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Remove the DTLS credentials of a device (admin) */
+        delete: {
+            parameters: {
+                query?: {
+                    /** @description which credentials: `dm` for the LwM2M (device management) server, `bootstrap` for the bootstrap server */
+                    server?: "dm" | "bootstrap";
+                };
+                header?: never;
+                path: {
+                    ep: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Removed (no body) */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid request (schema, query syntax, unknown property ...) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description The token role does not allow this operation */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/security": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List security entries in endpoint order, page by page; never a key */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description which credentials: `dm` for the LwM2M (device management) server, `bootstrap` for the bootstrap server */
+                    server?: "dm" | "bootstrap";
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One page of entries */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                endpoint: string;
+                                /** @enum {string} */
+                                mode: "psk" | "rpk" | "x509";
+                                /** @description PSK identity (mode psk) */
+                                identity?: string;
+                                /** @description `sha256:<hex>` of the SubjectPublicKeyInfo DER (mode rpk) */
+                                publicKeyFingerprint?: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            cursor?: string;
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, query syntax, unknown property ...) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description The token role does not allow this operation */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/objects": {
         parameters: {
             query?: never;

@@ -101,7 +101,7 @@ export function registerJobCommands(program: Command, globals: () => GlobalOptio
   });
   job.command('status <jobId>').description('status, counts, progress and results of a job').action(async (id) => {
     const g = globals();
-    const j = await apiClient(g).get(`/api/jobs/${encodeURIComponent(id)}`);
+    const j = await apiClient(g).call('get', '/api/jobs/{id}', { path: { id } });
     print(g, j, () => jobTable(j));
   });
   job
@@ -111,13 +111,12 @@ export function registerJobCommands(program: Command, globals: () => GlobalOptio
     .option('--type <type>', 'job type')
     .action(async (o) => {
       const g = globals();
-      const qs = new URLSearchParams({ ...(o.status ? { status: o.status } : {}), ...(o.type ? { type: o.type } : {}) }).toString();
-      const res = await apiClient(g).get(`/api/jobs${qs ? `?${qs}` : ''}`);
-      print(g, res, () => table((res.items ?? []).map((j: any) => ({ jobId: j.jobId, type: j.type, status: j.status, devices: j.counts?.devices, succeeded: j.counts?.succeeded, failed: j.counts?.failed, createdAt: j.createdAt }))));
+      const res = await apiClient(g).call('get', '/api/jobs', { query: { ...(o.status ? { status: o.status } : {}), ...(o.type ? { type: o.type } : {}) } });
+      print(g, res, () => table(res.items.map((j) => ({ jobId: j.jobId, type: j.type, status: j.status, devices: j.counts?.devices, succeeded: j.counts?.succeeded, failed: j.counts?.failed, createdAt: j.createdAt }))));
     });
   job.command('cancel <jobId>').description('cancel a job').action(async (id) => {
     const g = globals();
-    const res = await apiClient(g).delete(`/api/jobs/${encodeURIComponent(id)}`);
+    const res = await apiClient(g).call('delete', '/api/jobs/{id}', { path: { id } });
     print(g, res, () => `job ${id}: ${res.status ?? 'cancelled'}`);
   });
 }

@@ -1,14 +1,13 @@
 /** `lwtwin security set|get|rm|list`: the DTLS credentials of devices, through the HTTP API. Never prints a stored key. */
+import type { RequestBodyOf } from '../../api/lwtwin-api.ts';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { apiClient, print, type GlobalOptions } from './client-commands.ts';
 import { table } from './format.ts';
 
-const enc = encodeURIComponent;
-
-function serverQuery(o: { bootstrap?: boolean }): string {
-  return o.bootstrap ? '?server=bootstrap' : '';
+function serverOf(o: { bootstrap?: boolean }): { server?: 'dm' | 'bootstrap' } {
+  return o.bootstrap ? { server: 'bootstrap' } : {};
 }
 
 function describeEntry(s: any): string {
@@ -49,7 +48,7 @@ export function registerSecurityCommands(program: Command, globals: () => Global
       } else {
         body = { mode: 'x509' };
       }
-      const s = await apiClient(g).put(`/api/devices/${enc(ep)}/security${serverQuery(o)}`, body);
+      const s = await apiClient(g).call('put', '/api/devices/{ep}/security', { path: { ep }, query: serverOf(o), body: body as RequestBodyOf<'/api/devices/{ep}/security', 'put'> });
       print(g, generated ? { ...s, key: generated } : s, () => describeEntry(s) + (generated ? `\nkey ${generated}  (shown once: provision it on the device now)` : ''));
     });
 
@@ -59,7 +58,7 @@ export function registerSecurityCommands(program: Command, globals: () => Global
     .option('--bootstrap', "the bootstrap server's credentials")
     .action(async (ep: string, o) => {
       const g = globals();
-      const s = await apiClient(g).get(`/api/devices/${enc(ep)}/security${serverQuery(o)}`);
+      const s = await apiClient(g).call('get', '/api/devices/{ep}/security', { path: { ep }, query: serverOf(o) });
       print(g, s, () => describeEntry(s));
     });
 
@@ -69,7 +68,7 @@ export function registerSecurityCommands(program: Command, globals: () => Global
     .option('--bootstrap', "the bootstrap server's credentials")
     .action(async (ep: string, o) => {
       const g = globals();
-      await apiClient(g).delete(`/api/devices/${enc(ep)}/security${serverQuery(o)}`);
+      await apiClient(g).call('delete', '/api/devices/{ep}/security', { path: { ep }, query: serverOf(o) });
       print(g, { endpoint: ep, removed: true }, () => `${ep}: credentials removed`);
     });
 
@@ -81,10 +80,9 @@ export function registerSecurityCommands(program: Command, globals: () => Global
     .option('--cursor <cursor>', 'continue after a previous page')
     .action(async (o) => {
       const g = globals();
-      const params = new URLSearchParams({ limit: o.limit, ...(o.bootstrap ? { server: 'bootstrap' } : {}), ...(o.cursor ? { cursor: o.cursor } : {}) });
-      const res = await apiClient(g).get(`/api/security?${params}`);
+      const res = await apiClient(g).call('get', '/api/security', { query: { limit: Number(o.limit), ...serverOf(o), ...(o.cursor ? { cursor: o.cursor } : {}) } });
       print(g, res, () =>
-        table(res.items.map((s: any) => ({ endpoint: s.endpoint, mode: s.mode, identity: s.identity ?? s.publicKeyFingerprint ?? '', updated: s.updatedAt }))) +
+        table(res.items.map((s) => ({ endpoint: s.endpoint, mode: s.mode, identity: s.identity ?? s.publicKeyFingerprint ?? '', updated: s.updatedAt }))) +
         (res.cursor ? `\n(more: --cursor ${res.cursor})` : ''),
       );
     });

@@ -13,18 +13,6 @@ export const endpointName = { type: 'string', minLength: 1, maxLength: MAX_ENDPO
 /** Route params `{ep}`. */
 export const endpointParam = { type: 'object', required: ['ep'], properties: { ep: endpointName } } as const;
 
-/** The one error answer `{statusCode, code, error, message}` (http-errors.ts), for route response schemas. */
-export const errorBody = {
-  type: 'object',
-  required: ['statusCode', 'code', 'error', 'message'],
-  properties: {
-    statusCode: { type: 'integer' },
-    code: { type: 'string' },
-    error: { type: 'string' },
-    message: { type: 'string' },
-    details: { type: 'object', additionalProperties: true },
-  },
-} as const;
 
 const time = { type: 'string', format: 'date-time' } as const;
 /** A free-form JSON object (twin sections, query rows): documented as such and serialised as is. */

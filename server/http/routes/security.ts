@@ -4,7 +4,7 @@ import { requireRole } from '../guard.ts';
 import { ServerError } from '../../errors.ts';
 import { checkPskIdentity, parseHexKey, parseP256PublicKeyPem, type SecurityEntry, type SecuritySummary } from '../../security/security-entry.ts';
 import type { SecurityNamespace } from '../../security/security-store.ts';
-import { endpointName, endpointParam, errorBody } from '../schemas.ts';
+import { authErrors, bodyErrors, endpointName, endpointParam, responses } from '../schemas.ts';
 
 const serverQuery = {
   type: 'object',
@@ -92,7 +92,6 @@ export async function securityRoutes(app: FastifyInstance, ctx: ApiContext): Pro
     if (!s) throw ServerError.notFound(`this server has no ${server} security store`);
     return s;
   };
-  const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
 
   app.put(
     '/api/devices/:ep/security',
@@ -104,7 +103,7 @@ export async function securityRoutes(app: FastifyInstance, ctx: ApiContext): Pro
         params: endpointParam,
         querystring: serverQuery,
         body: putBody,
-        response: { 200: summarySchema, ...errors, 409: errorBody },
+        response: responses({ 200: { description: 'The stored entry (never the key)', ...summarySchema } }, [...authErrors, ...bodyErrors, 404, 409]),
       },
     },
     async (req) => {
@@ -124,7 +123,7 @@ export async function securityRoutes(app: FastifyInstance, ctx: ApiContext): Pro
     '/api/devices/:ep/security',
     {
       preHandler: operator,
-      schema: { summary: 'Mode and PSK identity (or public-key fingerprint) of a device; never a key', tags: ['security'], params: endpointParam, querystring: serverQuery, response: { 200: summarySchema, ...errors } },
+      schema: { summary: 'Mode and PSK identity (or public-key fingerprint) of a device; never a key', tags: ['security'], params: endpointParam, querystring: serverQuery, response: responses({ 200: { description: 'The entry (never the key)', ...summarySchema } }, [...authErrors, 404]) },
     },
     async (req) => {
       const { ep } = req.params as { ep: string };
@@ -139,7 +138,7 @@ export async function securityRoutes(app: FastifyInstance, ctx: ApiContext): Pro
     '/api/devices/:ep/security',
     {
       preHandler: admin,
-      schema: { summary: 'Remove the DTLS credentials of a device (admin)', tags: ['security'], params: endpointParam, querystring: serverQuery, response: { 204: { type: 'null' }, ...errors } },
+      schema: { summary: 'Remove the DTLS credentials of a device (admin)', tags: ['security'], params: endpointParam, querystring: serverQuery, response: responses({ 204: { description: 'Removed (no body)', type: 'null' } }, [...authErrors, 404]) },
     },
     async (req, reply) => {
       const { ep } = req.params as { ep: string };
@@ -161,10 +160,10 @@ export async function securityRoutes(app: FastifyInstance, ctx: ApiContext): Pro
           ...serverQuery,
           properties: { ...serverQuery.properties, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, cursor: { type: 'string', maxLength: 1024 } },
         },
-        response: {
-          200: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: summarySchema }, cursor: { type: 'string' } }, additionalProperties: false },
-          ...errors,
-        },
+        response: responses(
+          { 200: { description: 'One page of entries', type: 'object', required: ['items'], properties: { items: { type: 'array', items: summarySchema }, cursor: { type: 'string' } }, additionalProperties: false } },
+          [...authErrors, 404],
+        ),
       },
     },
     async (req) => {
