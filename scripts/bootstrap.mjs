@@ -5,7 +5,7 @@
 //   node scripts/bootstrap.mjs test    install deps and system packages (redis, chromium, libcoap3-bin, nginx), type-check, lint, cycles, vitest
 //   node scripts/bootstrap.mjs bench   install deps, ensure Redis, run the benchmark harness
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,15 +117,40 @@ async function ensureRedis(url) {
   process.exit(1);
 }
 
+/** Newest modification time under `dir` (files only), 0 when it does not exist. */
+function newestMtime(dir) {
+  if (!existsSync(dir)) return 0;
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(path.join(entry.parentPath ?? entry.path, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the web console (console/ into console/dist) when the build is missing or older than its sources. */
+function ensureConsoleBuilt() {
+  const built = path.join(root, 'console', 'dist', 'index.html');
+  const sources = [path.join(root, 'console', 'src'), path.join(root, 'api')].map(newestMtime);
+  for (const f of ['index.html', 'vite.config.ts']) sources.push(statSync(path.join(root, 'console', f)).mtimeMs);
+  if (existsSync(built) && statSync(built).mtimeMs >= Math.max(...sources)) return;
+  log('building the web console (npm run build:console) ...');
+  if (run(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'console', '--logLevel', 'warn']) !== 0) {
+    log('building the web console failed');
+    process.exit(1);
+  }
+}
+
 const tsx = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 
 async function main() {
   ensureDependencies();
+  if (mode === 'start' || mode === 'test') ensureConsoleBuilt();
   if (mode === 'test') {
     ensureSystemPackages(['redis', 'test']); // the test setup starts its own throw-away redis-server
     const steps = [
       ['type-check', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']],
+      ['type-check (console)', bin('tsc'), ['--noEmit', '-p', 'console/tsconfig.json']],
       ['lint', bin('eslint'), ['.']],
       ['import cycles', bin('madge'), ['--circular', '--extensions', 'ts', '--ts-config', 'tsconfig.json', 'protocol', 'objects', 'client', 'server', 'jobs', 'scripts']],
       ['tests', bin('vitest'), ['run', ...extraArgs]],

@@ -116,7 +116,7 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
     const { server, token, tokenFile } = await startServerFromFlags(flags);
     const info = { api: server.httpUrl, coapPort: server.coapPort, serverId: server.config.serverId, tokenFile };
     if (globals().json) process.stdout.write(JSON.stringify({ ...info, token }) + '\n');
-    else process.stdout.write(`lwtwin server: API ${server.httpUrl}  CoAP udp/${server.coapPort}  admin token ${tokenFile ? `in ${tokenFile}` : '(configured)'}\n`);
+    else process.stdout.write(`lwtwin server: console ${server.httpUrl}/  API ${server.httpUrl}  CoAP udp/${server.coapPort}  admin token ${tokenFile ? `in ${tokenFile}` : '(configured)'}\n`);
     onShutdown(() => server.stop());
   });
 
@@ -136,6 +136,7 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
       const lines = [
         '',
         `lwtwin is running: ${sim.stats().registered} simulated devices registered.`,
+        `  console      ${server.httpUrl}/   (sign in with the admin token)`,
         `  API          ${server.httpUrl}   (OpenAPI: ${server.httpUrl}/api/docs, metrics: ${server.httpUrl}/metrics)`,
         `  CoAP         udp/${server.coapPort}`,
         `  admin token  ${token}${tokenFile ? `   (saved in ${tokenFile}; the CLI picks it up)` : ''}`,
@@ -148,7 +149,7 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
         '',
         'Ctrl-C stops the server and the simulated devices.',
       ];
-      process.stdout.write(globals().json ? JSON.stringify({ api: server.httpUrl, coapPort: server.coapPort, token, devices: sim.stats().registered }) + '\n' : lines.join('\n') + '\n');
+      process.stdout.write(globals().json ? JSON.stringify({ api: server.httpUrl, console: `${server.httpUrl}/`, coapPort: server.coapPort, token, devices: sim.stats().registered }) + '\n' : lines.join('\n') + '\n');
       onShutdown(async () => {
         await sim.stop();
         await server.stop();

@@ -56,6 +56,8 @@ export class TwinSync {
   /** Sets up and re-establishes the observations of this process's devices. */
   readonly keeper: ObservationKeeper;
   private readonly desiredInFlight = new Set<string>();
+  /** Devices whose desired properties changed while a reconciliation was running: it runs once more at its end. */
+  private readonly desiredAgain = new Set<string>();
   private unsubscribeChanges?: () => void;
   private stopped = false;
 
@@ -222,7 +224,10 @@ export class TwinSync {
    * not yet accepted or refused. Service properties are skipped. Outcomes land in the twin's `desiredSync`.
    */
   async reconcileDesired(ep: string): Promise<void> {
-    if (this.desiredInFlight.has(ep)) return;
+    if (this.desiredInFlight.has(ep)) {
+      this.desiredAgain.add(ep);
+      return;
+    }
     this.desiredInFlight.add(ep);
     try {
       const twin = await this.opts.twins.get(ep);
@@ -247,6 +252,7 @@ export class TwinSync {
       this.opts.logger.warn({ err, ep }, 'twin sync: desired reconciliation failed');
     } finally {
       this.desiredInFlight.delete(ep);
+      if (this.desiredAgain.delete(ep) && !this.stopped) void this.reconcileDesired(ep);
     }
   }
 
