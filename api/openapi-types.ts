@@ -1717,6 +1717,18 @@ export interface components {
                     error?: string;
                 };
             };
+            /** @description observation set-up per object id ("3"), absent until twin sync first set observations up */
+            observationState?: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "pending" | "observing" | "failed";
+                    /** Format: date-time */
+                    at: string;
+                    reason?: string;
+                    /** Format: date-time */
+                    retryAt?: string;
+                };
+            };
         };
         /** @description A shallow read: the server copy of one property */
         PropertyValue: {

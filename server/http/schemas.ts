@@ -134,6 +134,16 @@ const SHARED_SCHEMAS = {
           properties: { status: { type: 'string', enum: ['pending', 'accepted', 'rejected'] }, desiredVersion: { type: 'integer' }, at: time, error: { type: 'string' } },
         },
       },
+      observationState: {
+        type: 'object',
+        description: 'observation set-up per object id ("3"), absent until twin sync first set observations up',
+        additionalProperties: {
+          type: 'object',
+          required: ['status', 'at'],
+          additionalProperties: false,
+          properties: { status: { type: 'string', enum: ['pending', 'observing', 'failed'] }, at: time, reason: { type: 'string' }, retryAt: time },
+        },
+      },
     },
   },
   PropertyValue: {
