@@ -373,7 +373,7 @@ export class RedisTwinStore implements TwinStore {
   }
 }
 
-/** Decodes one row of load-twins-0.lua. */
+/** Decodes one row of load-twin-2.lua. */
 function unpackTwin(ep: string, row: string): Twin | undefined {
   const split = row.indexOf('\x01');
   if (split <= 0) return undefined;

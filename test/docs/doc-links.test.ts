@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { checkDocs, githubSlug, markdownAnchors, markdownLinks, sourceDocReferences } from './doc-links.ts';
+import { checkDocs, githubSlug, markdownAnchors, markdownLinks, scriptReferences, sourceDocReferences } from './doc-links.ts';
 
 // Built from parts so that this file does not itself contain the references the checker forbids.
 const SPEC_SECTION = 'SP' + 'EC §A1';
 const SHARED_SPEC = '/work/shared/' + 'SPEC.md';
 const DOCS = 'do' + 'cs/';
 const SHARED = 'shared/' + 'SPEC';
+const ADD_SCRIPT = 'add-registration-1' + '.lua';
+const STALE_SCRIPT = 'ensure-3' + '.lua';
 
 const files = (entries: Record<string, string>) => new Map(Object.entries(entries));
 const reasons = (entries: Record<string, string>) => checkDocs(files(entries)).map((p) => `${p.file}:${p.line} ${p.target}`);
@@ -51,6 +53,15 @@ describe('sourceDocReferences', () => {
   });
 });
 
+describe('scriptReferences', () => {
+  it('finds script files anywhere and backticked script names in Markdown only', () => {
+    const text = `runs \`ensure-1\` then ${ADD_SCRIPT}; not \`utf-8\`, \`x-ms-max-item-count\` or sha-256`;
+    const names = new Set(['ensure', 'add-registration']);
+    expect(scriptReferences(text, true, names).map((r) => r.target)).toEqual(['add-registration-1', 'ensure-1']);
+    expect(scriptReferences(text, false, names).map((r) => r.target)).toEqual(['add-registration-1']);
+  });
+});
+
 describe('checkDocs', () => {
   const base = {
     'README.md': `# lwtwin\n## Getting started\nSee [the guide](${DOCS}guide.md#running-it) and [code](server/app.ts).`,
@@ -81,6 +92,15 @@ describe('checkDocs', () => {
 
   it('reports a docs/ mention in a source file that does not resolve', () => {
     expect(reasons({ ...base, 'jobs/x.ts': `/** ${DOCS}guide.md#nope, ${DOCS}nothing.md */` })).toEqual([`jobs/x.ts:1 ${DOCS}guide.md#nope`, `jobs/x.ts:1 ${DOCS}nothing.md`]);
+  });
+
+  it('reports Lua scripts that no lua/ folder holds, and accepts those it does', () => {
+    const withScript = { ...base, 'server/twin/lua/ensure-1.lua': '-- creates a twin' };
+    const withDelete = { ...withScript, 'server/twin/lua/delete-2.lua': '-- deletes a twin' };
+    expect(reasons({ ...withDelete, [`${DOCS}keys.md`]: '| `twin:{ep}` | `ensure-1`, `delete-4`, `utf-8` |', 'server/y.ts': `// see ${STALE_SCRIPT}` })).toEqual([
+      `${DOCS}keys.md:1 delete-4`,
+      'server/y.ts:1 ensure-3',
+    ]);
   });
 
   it('reports references to the spec sheet outside the repository, in any file', () => {

@@ -3,6 +3,9 @@
  * - every relative Markdown link (inline, image or reference definition) points to a file or directory that exists,
  *   and its `#anchor`, when the target is Markdown, matches a heading (GitHub-style slug) or an explicit HTML anchor;
  * - every `docs/<name>.md[#anchor]` mentioned in a source file (code comments) resolves the same way;
+ * - every Lua script named in a document or a comment (`<name>-<keys>.lua` anywhere; in Markdown also a backticked
+ *   `<name>-<keys>` whose name a script has) exists in one of the repository's `lua/` folders, so the key and script
+ *   tables follow when a script is renamed or its key count changes;
  * - no file refers to the private spec sheet the project started from (by its section signs or its path, see
  *   `FORBIDDEN`), which is not part of the repository.
  * Pure functions over an in-memory file map, so the unit tests run it on small fixtures.
@@ -106,6 +109,21 @@ export function sourceDocReferences(text: string): Array<{ target: string; line:
   return out;
 }
 
+/**
+ * Lua script names (`<name>-<number of keys>`) a text mentions: any `<name>-<n>.lua`; in Markdown also a backticked
+ * `<name>-<n>` whose `<name>` is the name of some script (`ensure-3` when `ensure-1.lua` exists), so that `utf-8` and
+ * the like are not taken for scripts.
+ */
+export function scriptReferences(text: string, markdown: boolean, scriptNames: ReadonlySet<string> = new Set()): Array<{ target: string; line: number }> {
+  const out: Array<{ target: string; line: number }> = [];
+  text.split('\n').forEach((t, i) => {
+    for (const m of t.matchAll(/(?<![\w.-])([a-z][a-z0-9]*(?:-[a-z0-9]+)*-\d+)\.lua\b/g)) out.push({ target: m[1], line: i + 1 });
+    if (!markdown) return;
+    for (const m of t.matchAll(/`([a-z][a-z0-9]*(?:-[a-z0-9]+)*)-(\d+)`/g)) if (scriptNames.has(m[1])) out.push({ target: `${m[1]}-${m[2]}`, line: i + 1 });
+  });
+  return out;
+}
+
 /** Why `target`, linked from `from`, does not resolve among `files` and `dirs`; undefined when it does. */
 function unresolved(target: string, from: string, files: DocFiles, dirs: ReadonlySet<string>, base: string): string | undefined {
   if (target === '' || SCHEME.test(target) || target.startsWith('//')) return undefined;
@@ -136,7 +154,12 @@ function directoriesOf(files: DocFiles): Set<string> {
 export function checkDocs(files: DocFiles): LinkProblem[] {
   const problems: LinkProblem[] = [];
   const dirs = directoriesOf(files);
+  const scripts = new Set([...files.keys()].filter((f) => /(^|\/)lua\/[^/]+\.lua$/.test(f)).map((f) => posix.basename(f, '.lua')));
+  const scriptNames = new Set([...scripts].map((s) => s.replace(/-\d+$/, '')));
   for (const [file, text] of files) {
+    for (const { target, line } of scriptReferences(text, file.endsWith('.md'), scriptNames)) {
+      if (!scripts.has(target)) problems.push({ file, line, target, reason: `no Lua script ${target}.lua in any lua/ folder of the repository` });
+    }
     if (file.endsWith('.md')) {
       const base = posix.dirname(file);
       for (const { target, line } of markdownLinks(text)) {
