@@ -9,7 +9,7 @@ function layer(files, forbiddenDirs, forbiddenPackages) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.lwtwin/**', 'bench/results/**', 'coverage/**', 'console/dist/**', 'test-results/**', '.scratch/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.lwtwin/**', 'bench/results/**', 'coverage/**', 'console/dist/**', 'test-results/**', '.scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

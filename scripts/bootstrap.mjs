@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // The README's commands start here. Plain Node (no dependencies), because it runs before `npm ci`.
 //
-//   node scripts/bootstrap.mjs start   install deps, ensure Redis, start server + 10 simulated devices
+//   node scripts/bootstrap.mjs start   install deps, ensure Redis, compile to dist/ if stale, start server + 10 simulated devices
 //   node scripts/bootstrap.mjs test    install deps and system packages (redis, chromium, libcoap3-bin, nginx), type-check, lint, cycles, vitest
-//   node scripts/bootstrap.mjs bench   install deps, ensure Redis, run the benchmark harness
+//   node scripts/bootstrap.mjs bench   install deps, ensure Redis, compile to dist/ if stale, run the benchmark harness
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build, isBuildFresh } from './build.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const mode = process.argv[2] ?? 'start';
@@ -140,7 +141,6 @@ function ensureConsoleBuilt() {
   }
 }
 
-const tsx = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 
 async function main() {
@@ -167,9 +167,14 @@ async function main() {
   }
   const redisUrl = process.env.LWTWIN_REDIS_URL ?? 'redis://127.0.0.1:6379';
   const redis = await ensureRedis(redisUrl);
-  const entry = mode === 'bench' ? path.join(root, 'scripts', 'bench', 'main.ts') : path.join(root, 'scripts', 'cli.ts');
+  // Production runtime: compile once (again when a source changed), then run plain JavaScript without tsx.
+  if (!isBuildFresh()) {
+    log('compiling to dist/ (npm run build) ...');
+    if (build() !== 0) process.exit(1);
+  }
+  const entry = mode === 'bench' ? path.join(root, 'dist', 'scripts', 'bench', 'main.js') : path.join(root, 'dist', 'scripts', 'cli.js');
   const args = mode === 'bench' ? extraArgs : ['start', ...extraArgs];
-  const child = spawn(process.execPath, [tsx, entry, ...args], {
+  const child = spawn(process.execPath, [entry, ...args], {
     cwd: root,
     stdio: 'inherit',
     env: { ...process.env, LWTWIN_REDIS_URL: redisUrl },

@@ -3,7 +3,7 @@
  * own processes): the parent `call`s a named command, the child `serveRpc`s a table of async handlers.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { tsxLoaderUrl } from './server-process.ts';
+import type { ModuleEntry } from '../runtime-entry.ts';
 
 interface RpcRequest {
   rpc: number;
@@ -25,9 +25,10 @@ export interface RpcChild {
   close(timeoutMs?: number): Promise<void>;
 }
 
-/** Forks `entry` (a .ts file) with the tsx loader and returns its RPC handle. */
-export function forkRpc(entry: string, execArgv: readonly string[] = []): RpcChild {
-  const child: ChildProcess = fork(entry, [], { execArgv: [...execArgv, '--import', tsxLoaderUrl()], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** Forks `entry` (see `siblingModule`: compiled, or TypeScript with the tsx loader) and returns its RPC handle. */
+export function forkRpc(module: ModuleEntry, execArgv: readonly string[] = []): RpcChild {
+  const entry = module.file;
+  const child: ChildProcess = fork(entry, [], { execArgv: [...execArgv, ...module.execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let next = 1;
   let exited = false;

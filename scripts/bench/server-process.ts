@@ -5,12 +5,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { siblingModule } from '../runtime-entry.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CLI = path.join(ROOT, 'scripts', 'cli.ts');
+/** The CLI, compiled or as TypeScript, the way this module itself runs. */
+const CLI = siblingModule(import.meta.url, '../cli.ts');
 
 export interface ServerProcessOptions {
   redisUrl: string;
@@ -37,10 +38,6 @@ export interface ServerProcess {
   stop(timeoutMs?: number): Promise<void>;
 }
 
-/** The tsx loader as a file URL, so child processes run TypeScript whatever their working directory. */
-export function tsxLoaderUrl(): string {
-  return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-}
 
 /** Starts `lwtwin server` and resolves once it printed its JSON start line. */
 export async function startServerProcess(opts: ServerProcessOptions): Promise<ServerProcess> {
@@ -49,9 +46,8 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
   const nodeArgs = [
     ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
     ...(opts.nodeArgs ?? []),
-    '--import',
-    tsxLoaderUrl(),
-    CLI,
+    ...CLI.execArgv,
+    CLI.file,
     '--json',
     'server',
     '--coap-host', '127.0.0.1',

@@ -1,5 +1,5 @@
 /** `lwtwin job ...`: submit jobs, follow them with a progress bar, print the result table. */
-import { Presets, SingleBar } from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import type { RequestBodyOf } from '../../api/lwtwin-api.ts';
 import { pairsToObject, parseCliValue, type ApiClient } from './api-client.ts';
@@ -17,6 +17,7 @@ export async function followJob(api: ApiClient, jobId: string, opts: { quiet?: b
       const job = await api.call('get', '/api/jobs/{id}', { path: { id: jobId } });
       const c = job.counts ?? {};
       if (!opts.quiet && !bar && (c.devices ?? 0) > 1) {
+        const { Presets, SingleBar } = await import('cli-progress'); // only fleet jobs show a bar: keep start-up light
         bar = new SingleBar({ format: `${job.type} |{bar}| {value}/{total} devices  ok {ok}  failed {failed}  {status}`, hideCursor: true }, Presets.shades_classic);
         bar.start(c.devices, 0, { ok: 0, failed: 0, status: job.status });
       }

@@ -1,13 +1,13 @@
-/** Commands that run things in this process: `server`, `start` (what `npm start` runs), `simulate`. */
+/**
+ * Commands that run things in this process: `server`, `start` (what `npm start` runs), `simulate`. The server, the
+ * simulator and the progress bar are imported when a command runs, so `lwtwin --help` and the API commands start fast.
+ */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { ConfigError, environment, loadConfig, OPTIONS, type LwTwinConfig } from '../../server/config.ts';
-import { startLwTwinServer, type LwTwinServerHandle } from '../../server/lwtwin-server.ts';
-import { startSimulator } from '../simulator/simulator.ts';
-import { startSimulatorProcesses } from '../simulator/processes.ts';
+import type { LwTwinServerHandle } from '../../server/lwtwin-server.ts';
 import type { SimulatorHandle, SimulatorOptions, SimulatorStats } from '../simulator/simulator-options.ts';
 import type { GlobalOptions } from './client-commands.ts';
 
@@ -55,6 +55,7 @@ async function startServerFromFlags(
   const config = Object.freeze({ ...base, ...overrides });
   const admin = ensureAdminToken(config);
   const serverSecret = opts.generateServerSecret ? ensureServerSecret(config) : config.serverSecret;
+  const { startLwTwinServer } = await import('../../server/lwtwin-server.ts');
   const server = await startLwTwinServer({ ...config, adminToken: admin.token, ...(serverSecret ? { serverSecret } : {}) });
   return { server, token: admin.token, ...(admin.file ? { tokenFile: admin.file } : {}) };
 }
@@ -76,6 +77,9 @@ function onShutdown(stop: () => Promise<void>): void {
 
 /** Registers simulated devices with a progress bar; resolves once the ramp is over. */
 async function runSimulator(opts: SimulatorOptions & { processes?: boolean }, quiet: boolean): Promise<SimulatorHandle> {
+  const { Presets, SingleBar } = await import('cli-progress');
+  const { startSimulator } = await import('../simulator/simulator.ts');
+  const { startSimulatorProcesses } = await import('../simulator/processes.ts');
   const bar = quiet ? undefined : new SingleBar({ format: 'registering |{bar}| {value}/{total} devices  {errors} errors', hideCursor: true }, Presets.shades_classic);
   bar?.start(opts.count, 0, { errors: 0 });
   const onProgress = (s: SimulatorStats) => bar?.update(s.registered, { errors: s.errors });

@@ -1,10 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ClientError } from '../../client/errors.ts';
 import { addStats, emptyStats, MAX_DEVICES_PER_PROCESS, type SimulatorHandle, type SimulatorOptions, type SimulatorStats } from './simulator-options.ts';
 import type { FromWorker, ToWorker } from './worker-messages.ts';
+import { siblingModule } from '../runtime-entry.ts';
 
 export interface ProcessesOptions extends SimulatorOptions {
   /** Worker processes. @defaultValue ceil(count / perProcess) */
@@ -15,7 +13,7 @@ export interface ProcessesOptions extends SimulatorOptions {
   stopTimeoutMs?: number;
 }
 
-const WORKER_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.ts');
+const WORKER_ENTRY = siblingModule(import.meta.url, './worker.ts');
 
 interface Worker {
   child: ChildProcess;
@@ -35,7 +33,6 @@ export function startSimulatorProcesses(options: ProcessesOptions): SimulatorHan
   const n = Math.max(1, options.workers ?? Math.ceil(options.count / perProcess));
   const share = Math.ceil(options.count / n);
   if (share > MAX_DEVICES_PER_PROCESS) throw new ClientError('INVALID_OPTIONS', `${share} devices per worker exceeds ${MAX_DEVICES_PER_PROCESS}`);
-  const loader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   const workers: Worker[] = [];
   const { onProgress, workers: _w, perProcess: _p, stopTimeoutMs: _s, ...plain } = options;
   let readyCount = 0;
@@ -54,7 +51,7 @@ export function startSimulatorProcesses(options: ProcessesOptions): SimulatorHan
   for (let k = 0; k < n; k++) {
     const first = (options.firstIndex ?? 0) + k * share;
     const count = Math.max(0, Math.min(share, options.count - k * share));
-    const child = fork(WORKER_ENTRY, [], { execArgv: ['--import', loader], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(WORKER_ENTRY.file, [], { execArgv: [...WORKER_ENTRY.execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const w: Worker = { child, stats: emptyStats(), ready: false, exited: false };
     workers.push(w);
     child.on('message', (msg: FromWorker) => {

@@ -2,15 +2,14 @@
  * A virtual fleet split over forked worker processes (fleet-worker.ts), so the load generator never shares the
  * server's event loop nor the benchmark driver's. Device indexes and loopback addresses are disjoint per worker.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Peer } from '../../../protocol/coap/types.ts';
+import { siblingModule } from '../../runtime-entry.ts';
 import { forkRpc, type RpcChild } from '../child-rpc.ts';
 import { mergeHistograms } from '../stats.ts';
 import type { Histogram } from 'hdr-histogram-js';
 import type { NotifyReport, RegisterReport } from './virtual-fleet.ts';
 
-const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fleet-worker.ts');
+const WORKER = siblingModule(import.meta.url, './fleet-worker.ts');
 
 export interface FleetProcessesOptions {
   server: Peer;

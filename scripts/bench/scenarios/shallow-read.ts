@@ -3,9 +3,8 @@
  * (undici Pool with pipelining) from a separate process, spread over the registered devices; reads/s, p50/p99 and the
  * shallow-read cache hit rate (`lwtwin_twin_cache_total`). One server; each timed window is one run.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { figure, type BenchContext, type ScenarioResult } from '../bench-types.ts';
+import { siblingModule } from '../../runtime-entry.ts';
 import { forkRpc } from '../child-rpc.ts';
 import type { LoadReport } from '../load/http-load.ts';
 import { cpuMeter } from '../proc-stat.ts';
@@ -16,7 +15,7 @@ import { decodeHistogram, median, percentileMs } from '../stats.ts';
 import { TARGETS } from '../targets.ts';
 import { OBSERVE_OBJECT_3, startObservedFleet } from './observed-fleet.ts';
 
-export const HTTP_LOAD_WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'load', 'http-load-worker.ts');
+export const HTTP_LOAD_WORKER = siblingModule(import.meta.url, '../load/http-load-worker.ts');
 
 interface ShallowRun {
   readsPerSec: number;
