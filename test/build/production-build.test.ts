@@ -52,7 +52,7 @@ describe('production build', () => {
         expect((await device.register({ ep: 'built-1' })).code).toBe('2.01');
         const res = await fetch(`${info.api}/api/devices/built-1`, { headers: { authorization: `Bearer ${TOKEN}` } });
         expect(res.status).toBe(200);
-        expect((await res.json()).endpoint).toBe('built-1');
+        expect(((await res.json()) as { endpoint: string }).endpoint).toBe('built-1');
       } finally {
         await device.close();
       }
