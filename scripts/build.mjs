@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The compiled folders (tsconfig.build.json `include`). */
-export const SOURCE_DIRS = ['protocol', 'objects', 'client', 'server', 'jobs', 'scripts'];
+export const SOURCE_DIRS = ['api', 'protocol', 'objects', 'client', 'server', 'jobs', 'scripts'];
 /** Files other than TypeScript that the code loads at run time. */
 const ASSET = /\.(lua|xml)$/;
 const STAMP = '.build-stamp';
