@@ -152,7 +152,7 @@ async function main() {
       ['type-check', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']],
       ['type-check (console)', bin('tsc'), ['--noEmit', '-p', 'console/tsconfig.json']],
       ['lint', bin('eslint'), ['.']],
-      ['import cycles', bin('madge'), ['--circular', '--extensions', 'ts', '--ts-config', 'tsconfig.json', 'protocol', 'objects', 'client', 'server', 'jobs', 'scripts']],
+      ['import cycles', bin('madge'), ['--circular', '--extensions', 'ts', '--ts-config', 'tsconfig.json', 'api', 'protocol', 'objects', 'client', 'server', 'jobs', 'scripts']],
       ['tests', bin('vitest'), ['run', ...extraArgs]],
     ];
     for (const [name, cmd, args] of steps) {

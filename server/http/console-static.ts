@@ -32,6 +32,6 @@ export async function consoleRoutes(app: FastifyInstance, root = consoleDistDir(
     root,
     prefix: '/',
     wildcard: false,
-    setHeaders: (reply, file) => void reply.header('cache-control', file.endsWith('index.html') ? 'no-cache' : 'public, max-age=31536000, immutable'),
+    setHeaders: (res, file) => void res.setHeader('cache-control', file.endsWith('index.html') ? 'no-cache' : 'public, max-age=31536000, immutable'),
   });
 }

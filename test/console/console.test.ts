@@ -146,6 +146,12 @@ describe('the web console in Chromium', () => {
     const results = page.getByRole('table', { name: 'Query results' });
     await expect.poll(() => results.getByRole('link').allTextContents()).toEqual(expect.arrayContaining(['web-0', 'web-1', 'web-2']));
     await page.getByText('3 rows').waitFor();
+    // Paging with the continuation token: one row per page, then Load more.
+    await page.getByLabel('Page size').fill('2');
+    await page.getByRole('button', { name: 'Run query' }).click();
+    await page.getByText('2 rows (more available)').waitFor();
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await page.getByText('3 rows').waitFor();
     expect(await page.getByRole('button', { name: 'Export CSV' }).isEnabled()).toBe(true);
     await shot('query');
   });

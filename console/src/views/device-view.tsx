@@ -12,6 +12,7 @@ import { messageOf } from '../session.ts';
 import type { LiveEvent } from '../live-events.ts';
 import { ObjectTree } from './object-tree.tsx';
 import { TwinEditor } from './twin-editor.tsx';
+import { ErrorText, JobTable } from './parts.tsx';
 
 type Twin = Schemas['Twin'];
 const TWIN_EVENTS = new Set(['reported', 'twinChanged', 'desiredAccepted', 'desiredRejected', 'registered', 'updated', 'deregistered', 'expired']);
@@ -75,9 +76,7 @@ export function DeviceView({ ep }: { ep: string }) {
     return (
       <>
         <h1>{ep}</h1>
-        <p role="alert" class="error">
-          {error}
-        </p>
+        <ErrorText text={error} />
         <a href={href.devices()}>Back to devices</a>
       </>
     );
@@ -211,35 +210,8 @@ function DeviceJobs({ ep, version }: { ep: string; version: number }) {
   if (role !== 'operator') return null;
   return (
     <>
-      <h2 id="jobs-h">Jobs</h2>
-      {jobs.length === 0 ? (
-        <p class="muted">No recent jobs for this device.</p>
-      ) : (
-        <div class="table-wrap">
-          <table aria-labelledby="jobs-h">
-            <thead>
-              <tr>
-                <th scope="col">Job</th>
-                <th scope="col">Type</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {jobs.map((j) => (
-                <tr key={j.jobId}>
-                  <td>
-                    <a href={href.job(j.jobId)}>{j.jobId}</a>
-                  </td>
-                  <td>{j.type}</td>
-                  <td>{j.status}</td>
-                  <td>{age(j.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <h2>Jobs</h2>
+      <JobTable jobs={jobs} label="Jobs of this device" empty="No recent jobs for this device." />
     </>
   );
 }

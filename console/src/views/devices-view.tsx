@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { useConsole } from '../context.ts';
 import { age, show, stateWord } from '../format.ts';
 import { href, useTicker } from '../router.ts';
+import { ErrorText, Pager } from './parts.tsx';
 import { messageOf } from '../session.ts';
 import { FleetStats } from './fleet-stats.tsx';
 
@@ -105,11 +106,7 @@ export function DevicesView() {
         />
         <button type="submit">Apply</button>
       </form>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorText text={error} />
       <div class="table-wrap">
         <table aria-label="Devices" aria-busy={loading}>
           <thead>
@@ -150,15 +147,9 @@ export function DevicesView() {
           </tbody>
         </table>
       </div>
-      <nav class="pager" aria-label="Device pages">
-        <button type="button" disabled={tokens.length <= 1} onClick={() => setTokens((t) => t.slice(0, -1))}>
-          Previous page
-        </button>
+      <Pager label="Device pages" hasPrevious={tokens.length > 1} hasNext={Boolean(next)} onPrevious={() => setTokens((t) => t.slice(0, -1))} onNext={() => setTokens((t) => [...t, next])}>
         <span>Page {tokens.length}</span>
-        <button type="button" disabled={!next} onClick={() => setTokens((t) => [...t, next])}>
-          Next page
-        </button>
-      </nav>
+      </Pager>
     </>
   );
 }

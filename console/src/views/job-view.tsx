@@ -4,6 +4,7 @@ import { useConsole } from '../context.ts';
 import { age, show } from '../format.ts';
 import { FINAL_STATUSES, type Job } from '../jobs-client.ts';
 import { href } from '../router.ts';
+import { ErrorText, Pager, targetText } from './parts.tsx';
 import { messageOf } from '../session.ts';
 
 export function JobView({ id }: { id: string }) {
@@ -54,9 +55,7 @@ export function JobView({ id }: { id: string }) {
 
   if (!job)
     return error ? (
-      <p role="alert" class="error">
-        {error}
-      </p>
+      <ErrorText text={error} />
     ) : (
       <p>Loading job {id}…</p>
     );
@@ -77,7 +76,7 @@ export function JobView({ id }: { id: string }) {
         </div>
         <div>
           <dt>Target</dt>
-          <dd>{job.target.kind === 'device' ? job.target.deviceId : job.target.kind === 'query' ? `WHERE ${job.target.query}` : 'a list of devices'}</dd>
+          <dd>{targetText(job)}</dd>
         </div>
         <div>
           <dt>Created</dt>
@@ -110,11 +109,7 @@ export function JobView({ id }: { id: string }) {
           Cancel job
         </button>
       )}
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorText text={error} />
       <h2 id="results-h">Results per device</h2>
       <div class="table-wrap">
         <table aria-labelledby="results-h">
@@ -142,14 +137,7 @@ export function JobView({ id }: { id: string }) {
           </tbody>
         </table>
       </div>
-      <nav class="pager" aria-label="Result pages">
-        <button type="button" disabled={cursors.length <= 1} onClick={() => setCursors((x) => x.slice(0, -1))}>
-          Previous results
-        </button>
-        <button type="button" disabled={!job.resultsCursor} onClick={() => setCursors((x) => [...x, job.resultsCursor])}>
-          Next results
-        </button>
-      </nav>
+      <Pager label="Result pages" noun="results" hasPrevious={cursors.length > 1} hasNext={Boolean(job.resultsCursor)} onPrevious={() => setCursors((x) => x.slice(0, -1))} onNext={() => setCursors((x) => [...x, job.resultsCursor])} />
     </>
   );
 }

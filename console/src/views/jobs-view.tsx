@@ -2,9 +2,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Schemas } from '../../../api/lwtwin-api.ts';
 import { useConsole } from '../context.ts';
-import { age, parseValue } from '../format.ts';
+import { parseValue } from '../format.ts';
 import type { JobRequest } from '../jobs-client.ts';
 import { href } from '../router.ts';
+import { ErrorText, JobTable, Pager } from './parts.tsx';
 import { messageOf } from '../session.ts';
 
 const TYPES: Array<[JobRequest['type'], string]> = [
@@ -139,11 +140,7 @@ function NewJob() {
       <button type="submit" disabled={busy}>
         Start job
       </button>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorText text={error} />
     </form>
   );
 }
@@ -195,54 +192,9 @@ function JobList() {
           ))}
         </select>
       </label>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
-      <div class="table-wrap">
-        <table aria-label="Jobs">
-          <thead>
-            <tr>
-              <th scope="col">Job</th>
-              <th scope="col">Type</th>
-              <th scope="col">Target</th>
-              <th scope="col">Status</th>
-              <th scope="col">Progress</th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            {jobs.map((j) => (
-              <tr key={j.jobId}>
-                <td>
-                  <a href={href.job(j.jobId)}>{j.jobId}</a>
-                </td>
-                <td>{j.type}</td>
-                <td>{j.target.kind === 'device' ? j.target.deviceId : j.target.kind === 'query' ? `WHERE ${j.target.query}` : `${j.counts.devices} devices`}</td>
-                <td>{j.status}</td>
-                <td>
-                  {j.counts.succeeded + j.counts.failed + j.counts.cancelled}/{j.counts.devices}
-                </td>
-                <td>{age(j.createdAt)}</td>
-              </tr>
-            ))}
-            {jobs.length === 0 && (
-              <tr>
-                <td colSpan={6}>No jobs{status ? ` with status ${status}` : ''}.</td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
-      <nav class="pager" aria-label="Job pages">
-        <button type="button" disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-          Previous page
-        </button>
-        <button type="button" disabled={!next} onClick={() => setCursors((c) => [...c, next])}>
-          Next page
-        </button>
-      </nav>
+      <ErrorText text={error} />
+      <JobTable jobs={jobs} label="Jobs" empty={`No jobs${status ? ` with status ${status}` : ''}.`} />
+      <Pager label="Job pages" hasPrevious={cursors.length > 1} hasNext={Boolean(next)} onPrevious={() => setCursors((c) => c.slice(0, -1))} onNext={() => setCursors((c) => [...c, next])} />
     </section>
   );
 }

@@ -2,6 +2,7 @@
 import { useState } from 'preact/hooks';
 import { useConsole } from '../context.ts';
 import { show } from '../format.ts';
+import { ErrorText } from './parts.tsx';
 import { messageOf } from '../session.ts';
 
 const EXAMPLES = [
@@ -102,11 +103,7 @@ export function QueryView() {
           ))}
         </ul>
       </details>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorText text={error} />
       {ran && (
         <>
           <p role="status">

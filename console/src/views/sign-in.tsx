@@ -1,6 +1,7 @@
 /** Sign-in: one field labelled Token; a refused token shows the API's own message. */
 import { useState } from 'preact/hooks';
 import { messageOf, signIn, type Session } from '../session.ts';
+import { ErrorText } from './parts.tsx';
 
 export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   const [token, setToken] = useState('');
@@ -28,11 +29,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
         <button type="submit" disabled={busy}>
           Sign in
         </button>
-        {error && (
-          <p role="alert" class="error">
-            {error}
-          </p>
-        )}
+        <ErrorText text={error} />
       </form>
     </main>
   );
