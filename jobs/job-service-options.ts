@@ -27,6 +27,11 @@ export interface JobServiceOptions {
    * retried by the next stalled check. @defaultValue 10000
    */
   lockDurationMs?: number;
+  /**
+   * Whether this process runs the periodic deadline sweep now: with several server processes, only the one holding
+   * the fleet lease (the server's FleetCoordinator). @defaultValue always
+   */
+  sweepWhen?: () => boolean;
   /** Interval of BullMQ's stalled-job check (ms). @defaultValue 5000 */
   stalledIntervalMs?: number;
   /** How often a job may stall (its process died) before it fails with WORKER_LOST; 0 fails at the first stall. @defaultValue 2 */
@@ -63,7 +68,7 @@ export interface JobServiceOptions {
   onError?: (err: Error) => void;
 }
 
-type Given = 'redis' | 'gateway' | 'twin' | 'registry' | 'firmwareDir';
+type Given = 'redis' | 'gateway' | 'twin' | 'registry' | 'firmwareDir' | 'sweepWhen';
 export type ResolvedJobServiceOptions = Required<Omit<JobServiceOptions, Given>> & Pick<JobServiceOptions, Given>;
 
 const DEFAULTS = {

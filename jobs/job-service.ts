@@ -70,6 +70,8 @@ export class JobService {
   private readonly dispatcher: Dispatcher;
   private readonly sweeper: DeadlineSweeper;
   private workers: Worker[] = [];
+  /** Workers on the device queues of dead servers, by server id (see adoptQueues). */
+  private readonly adopted = new Map<string, Worker>();
   private closed = false;
 
   constructor(options: JobServiceOptions) {
@@ -111,6 +113,7 @@ export class JobService {
       graceMs: this.options.deadlineGraceMs,
       leaseMs: Math.max(30_000, this.options.sweepIntervalMs * 10),
       onError,
+      ...(this.options.sweepWhen ? { shouldSweep: this.options.sweepWhen } : {}),
     });
   }
 
@@ -244,6 +247,46 @@ export class JobService {
   }
 
   /**
+   * Runs here the device queues of the servers in `deadServerIds` (servers that stopped without handing their devices
+   * over), so their children move to the servers now holding the devices (ChildRunner.processOrphan); stops running
+   * the adopted queues of servers no longer in the list (they came back). Only one process of the fleet should adopt
+   * (the server's FleetCoordinator calls this on the lease holder). Resolves to the dead servers whose queue is
+   * empty now, which the caller may forget.
+   */
+  async adoptQueues(deadServerIds: readonly string[]): Promise<string[]> {
+    this.checkOpen();
+    const dead = new Set(deadServerIds.filter((id) => id !== this.serverId));
+    for (const [id, worker] of this.adopted) {
+      if (dead.has(id)) continue;
+      this.adopted.delete(id);
+      await worker.close().catch(this.options.onError);
+    }
+    const { prefix, lockDurationMs, stalledIntervalMs, maxStalledCount, onError } = this.options;
+    const drained: string[] = [];
+    for (const id of dead) {
+      const name = deviceQueueName(id);
+      if (!this.adopted.has(id)) {
+        const worker = new Worker<ChildJobData>(name, (job, token) => this.runner.processOrphan(job, id, token), {
+          connection: this.redis,
+          prefix,
+          concurrency: 16,
+          lockDuration: lockDurationMs,
+          stalledInterval: stalledIntervalMs,
+          maxStalledCount,
+        });
+        worker.on('error', onError);
+        worker.on('failed', (job, err) => {
+          this.runner.onFailed(job as Job<ChildJobData> | undefined, err).catch(onError);
+        });
+        this.adopted.set(id, worker);
+      }
+      const counts = await this.queues.queue(name).getJobCounts('wait', 'active', 'delayed', 'prioritized', 'waiting-children');
+      if (Object.values(counts).every((n) => n === 0)) drained.push(id);
+    }
+    return drained;
+  }
+
+  /**
    * Starts this process's workers: its device queue (jobs of the devices it holds), the shared control queue and
    * the deadline sweeper. A process that only submits and reads jobs does not call it.
    */
@@ -276,8 +319,9 @@ export class JobService {
     if (this.closed) return;
     this.closed = true;
     const force = options.force === true;
-    const workers = this.workers;
+    const workers = [...this.workers, ...this.adopted.values()];
     this.workers = [];
+    this.adopted.clear();
     await this.sweeper.stop();
     await Promise.all(workers.map((w) => w.close(force).catch(this.options.onError)));
     await this.queues.close();

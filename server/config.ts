@@ -27,6 +27,13 @@ export interface LwTwinConfig {
   redisUrl: string;
   /** Connect to a Redis Cluster (server/store/redis-client.ts). @defaultValue false */
   redisCluster: boolean;
+  /**
+   * Several server processes: one whose heartbeat is older than this is dead (its job queue is adopted, the
+   * fleet-wide sweeps move to another process). Heartbeats go every quarter of it. @defaultValue 10000
+   */
+  nodeTimeoutMs: number;
+  /** BullMQ lock of a running device job, ms: a job of a killed process runs again elsewhere after this. @defaultValue 10000 */
+  jobLockMs: number;
   /** Prefix of every Redis key. @defaultValue 'lwtwin:' */
   redisPrefix: string;
   /** Identity of this server process; jobs for a device run on the process owning its socket. Stable across restarts. @defaultValue `<hostname>:<coapPort>` */
@@ -208,6 +215,8 @@ export const OPTIONS: OptionSpec[] = [
   { key: 'httpPort', flag: 'http-port', env: 'LWTWIN_HTTP_PORT', parse: port, default: () => 8080, help: 'HTTP API port' },
   { key: 'httpHost', flag: 'http-host', env: 'LWTWIN_HTTP_HOST', parse: str, default: () => '0.0.0.0', help: 'address the HTTP API binds to' },
   { key: 'redisUrl', flag: 'redis-url', env: 'LWTWIN_REDIS_URL', parse: redisUrl, default: () => 'redis://127.0.0.1:6379', help: 'Redis URL (with --redis-cluster: seed node URLs, comma-separated)' },
+  { key: 'nodeTimeoutMs', flag: 'node-timeout-ms', env: 'LWTWIN_NODE_TIMEOUT_MS', parse: integer(200, 600_000), default: () => 10_000, help: 'a server process silent for this long is dead (several nodes), ms' },
+  { key: 'jobLockMs', flag: 'job-lock-ms', env: 'LWTWIN_JOB_LOCK_MS', parse: integer(200, 600_000), default: () => 10_000, help: 'BullMQ lock of a running device job (a killed process\'s job runs elsewhere after it), ms' },
   { key: 'redisCluster', flag: 'redis-cluster', env: 'LWTWIN_REDIS_CLUSTER', parse: bool, default: () => false, help: 'connect to a Redis Cluster', switch: true },
   { key: 'redisPrefix', flag: 'redis-prefix', env: 'LWTWIN_REDIS_PREFIX', parse: str, default: () => 'lwtwin:', help: 'prefix of every Redis key' },
   { key: 'serverId', flag: 'server-id', env: 'LWTWIN_SERVER_ID', parse: str, default: () => undefined, help: 'identity of this server process (default <hostname>:<coapPort>)' },

@@ -39,6 +39,8 @@ export interface JobsWiringOptions {
   /** BullMQ lock duration and stalled check (tests shorten them). */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** Whether this process runs the fleet-wide deadline sweep now (the fleet lease holder). */
+  sweepWhen?: () => boolean;
   concurrency?: number;
 }
 
@@ -163,8 +165,9 @@ export async function startJobs(o: JobsWiringOptions): Promise<JobsHandle> {
     firmwareUrlAllow: o.config.firmwareUrlAllow,
     packageFetchTimeoutMs: o.config.firmwareFetchTimeoutMs,
     maxPackageBytes: o.config.firmwareMaxBytes,
-    ...(o.lockDurationMs ? { lockDurationMs: o.lockDurationMs } : {}),
-    ...(o.stalledIntervalMs ? { stalledIntervalMs: o.stalledIntervalMs } : {}),
+    lockDurationMs: o.lockDurationMs ?? o.config.jobLockMs,
+    stalledIntervalMs: o.stalledIntervalMs ?? Math.max(100, Math.floor((o.lockDurationMs ?? o.config.jobLockMs) / 2)),
+    ...(o.sweepWhen ? { sweepWhen: o.sweepWhen } : {}),
     onError: (err) => o.logger.warn({ err: err.message }, 'jobs: background error'),
   });
   const unsubscribe = service.onEvent((e: any) => {

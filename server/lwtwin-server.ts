@@ -20,6 +20,7 @@ import { RedisKeys } from './store/keys.ts';
 import { RedisSecurityStore } from './security/redis-security-store.ts';
 import type { SecurityStore } from './security/security-store.ts';
 import { migrateLayout } from './store/migrate-layout.ts';
+import { FleetCoordinator } from './fleet/fleet-coordinator.ts';
 import { createRedisClient } from './store/redis-client.ts';
 import { TwinSync } from './sync/twin-sync.ts';
 import { CachedTwinStore } from './twin/twin-cache.ts';
@@ -82,6 +83,12 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
     cleanups.push(() => void redis.disconnect());
     const keys = new RedisKeys(config.redisPrefix);
     await migrateLayout(redis, keys, logger);
+    // Several nodes on one Redis (or cluster): heartbeats, and one lease holder that runs the fleet-wide sweeps and
+    // adopts the job queue of a dead node (its handler is set once jobs are up).
+    let onNodes: (nodes: { dead: string[]; alive: string[] }) => Promise<void> = async () => undefined;
+    const fleet = new FleetCoordinator({ redis, keys, serverId: config.serverId, nodeTimeoutMs: config.nodeTimeoutMs, logger, onNodes: (n) => onNodes(n) });
+    await fleet.start();
+    cleanups.push(() => fleet.stop());
     const metrics = new Metrics();
 
     const registry = await ObjectRegistry.loadDefault(config.objectsDirs, { onWarning: (msg) => logger.warn(msg) });
@@ -124,6 +131,7 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
       metrics,
       ...(opts.queueModeSweepMs ? { queueModeSweepMs: opts.queueModeSweepMs } : {}),
       ...(opts.expirySweepMs ? { expirySweepMs: opts.expirySweepMs } : {}),
+      expirySweepWhen: () => fleet.isLeader(),
     });
 
     const events = new EventHub({ redis, channel: keys.events() });
@@ -153,8 +161,15 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
 
     let jobs: JobsHandle | undefined;
     if (opts.jobs !== false) {
-      jobs = await startJobs({ config, redis, keys, lwm2m, twins, names, registry, sync, events, metrics, logger: logger.child({ component: 'jobs' }) });
-      cleanups.push(() => jobs!.close());
+      const started = await startJobs({ config, redis, keys, lwm2m, twins, names, registry, sync, events, metrics, logger: logger.child({ component: 'jobs' }), sweepWhen: () => fleet.isLeader() });
+      jobs = started;
+      cleanups.push(() => {
+        onNodes = async () => undefined;
+        return started.close();
+      });
+      onNodes = async ({ dead }) => {
+        for (const id of await started.service.adoptQueues(dead)) await fleet.forget(id);
+      };
     }
 
     const app = await buildHttpApi({

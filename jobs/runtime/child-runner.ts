@@ -1,4 +1,4 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { PropertyNames } from '../../objects/property-names.ts';
 import type { DeviceGateway, TwinGateway } from '../device-gateway.ts';
 import { JobError } from '../job-error.ts';
@@ -74,6 +74,30 @@ export class ChildRunner {
     } catch (err) {
       return this.failAttempt(bull, attempt, err, undefined);
     }
+  }
+
+  /**
+   * Processor of the device queue of a dead server, run by the process that adopted it (server/fleet): a child whose
+   * device now belongs to a live server is forwarded there (its attempts and deadline go with it); a child whose
+   * device still belongs to the dead server (no Update or Register reached another one yet) or to nobody waits,
+   * delayed by the backoff base without using an attempt, until its device moves or its deadline fails it. A child
+   * that was running when the server died comes back here after its BullMQ lock expired (a stall).
+   */
+  async processOrphan(bull: Job<ChildJobData>, deadServerId: string, token?: string): Promise<ChildOutcome> {
+    const d = bull.data;
+    const attempt = attemptOf(bull);
+    let owner: string | undefined;
+    try {
+      this.checkDeadline(d);
+      const status = await this.deps.store.deviceStatus(d.jobId, d.deviceId);
+      if (isFinal(status)) return { skipped: status };
+      owner = await this.deps.gateway.ownerOf(d.deviceId);
+      if (owner !== undefined && owner !== deadServerId) return await this.forward(bull, owner);
+    } catch (err) {
+      return this.failAttempt(bull, attempt, err, undefined);
+    }
+    await bull.moveToDelayed(Date.now() + this.deps.backoffMs, token);
+    throw new DelayedError(`device ${d.deviceId} is still held by ${owner ?? 'no server'}`);
   }
 
   /** Processor of a twin update child (control queue): no device I/O, any process may run it. */

@@ -10,6 +10,8 @@ export interface DeadlineSweeperOptions {
   /** How long a claimed job is reserved for this sweeper. */
   leaseMs: number;
   onError: (err: Error) => void;
+  /** Whether this process runs the periodic sweep now (several nodes: the fleet lease holder). @defaultValue always */
+  shouldSweep?: () => boolean;
 }
 
 const CLAIM_LIMIT = 100;
@@ -33,7 +35,7 @@ export class DeadlineSweeper {
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
-      if (this.running) return;
+      if (this.running || this.options.shouldSweep?.() === false) return;
       this.running = this.sweep()
         .then(() => undefined, this.options.onError)
         .finally(() => (this.running = undefined));

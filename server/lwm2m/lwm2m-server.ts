@@ -50,6 +50,8 @@ export interface LwM2mServerOptions {
   readonly lifetimeGraceMs?: number;
   /** Period of the registration expiry sweep, ms. @defaultValue 1000 */
   readonly expirySweepMs?: number;
+  /** Whether this process runs the periodic expiry sweep now (several nodes: the fleet lease holder). @defaultValue always */
+  readonly expirySweepWhen?: () => boolean;
   /** Register requests per second per source address before 5.03. @defaultValue 100 */
   readonly registerRatePerAddress?: number;
   /** Burst of Register requests per source address. @defaultValue 300 */
@@ -143,6 +145,7 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
       store: opts.registrations,
       logger,
       intervalMs: positive(opts.expirySweepMs ?? 1000, 'expirySweepMs'),
+      ...(opts.expirySweepWhen ? { shouldSweep: opts.expirySweepWhen } : {}),
       onExpired: (expired) => {
         for (const registration of expired) this.expired(registration);
       },

@@ -25,6 +25,11 @@ export interface RegistrationExpiryOptions {
   readonly maxBatchesPerSweep?: number;
   /** Clock (ms since epoch). @defaultValue Date.now */
   readonly now?: () => number;
+  /**
+   * Whether this process runs the periodic sweep now (several nodes: only the fleet lease holder, see
+   * server/fleet/fleet-coordinator.ts). A direct `sweep()` call always runs. @defaultValue always
+   */
+  readonly shouldSweep?: () => boolean;
 }
 
 /**
@@ -41,6 +46,7 @@ export class RegistrationExpiry {
   readonly #batchSize: number;
   readonly #maxBatches: number;
   readonly #now: () => number;
+  readonly #shouldSweep: () => boolean;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running: Promise<void> | undefined;
   #started = false;
@@ -54,6 +60,7 @@ export class RegistrationExpiry {
     this.#batchSize = positiveInteger(options.batchSize ?? DEFAULT_EXPIRE_LIMIT, 'batchSize');
     this.#maxBatches = positiveInteger(options.maxBatchesPerSweep ?? 100, 'maxBatchesPerSweep');
     this.#now = options.now ?? Date.now;
+    this.#shouldSweep = options.shouldSweep ?? (() => true);
   }
 
   /** Starts sweeping every intervalMs (the first sweep after one interval). Idempotent. */
@@ -122,7 +129,7 @@ export class RegistrationExpiry {
   #schedule(): void {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      void this.sweep().finally(() => {
+      void (this.#shouldSweep() ? this.sweep() : Promise.resolve(0)).finally(() => {
         if (this.#started) this.#schedule();
       });
     }, this.#intervalMs);

@@ -13,6 +13,8 @@ function view(r: Registration, online: boolean) {
     online,
     state: online ? 'online' : 'asleep',
     peer: r.peer,
+    // the server process holding the device's socket (several nodes: the one its latest Register or Update reached)
+    ...(r.serverId !== undefined ? { serverId: r.serverId } : {}),
     lifetime: r.lifetime,
     binding: r.binding,
     queueMode: r.queueMode,
