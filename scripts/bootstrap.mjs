@@ -54,11 +54,13 @@ const SYSTEM_PACKAGES = {
     ['chromium', 'chromium'],
     ['coap-client-openssl', 'libcoap3-bin'],
     ['nginx', 'nginx'],
+    // the UDP load-balancer example (deploy/nginx) needs nginx's stream module; an absolute path is checked as a file
+    ['/usr/lib/nginx/modules/ngx_stream_module.so', 'libnginx-mod-stream'],
   ],
 };
 
 function ensureSystemPackages(groups) {
-  const missing = [...new Set(groups.flatMap((g) => SYSTEM_PACKAGES[g]).filter(([cmd]) => !hasCommand(cmd)).map(([, pkg]) => pkg))];
+  const missing = [...new Set(groups.flatMap((g) => SYSTEM_PACKAGES[g]).filter(([cmd]) => !(cmd.startsWith('/') ? existsSync(cmd) : hasCommand(cmd))).map(([, pkg]) => pkg))];
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) {
