@@ -1654,6 +1654,8 @@ export interface components {
                 address: string;
                 port: number;
             };
+            /** @description the server process holding the device (the one its latest Register or Update reached) */
+            serverId?: string;
             /** @description seconds */
             lifetime: number;
             binding: string;

@@ -15,10 +15,9 @@ import type { RedisClient } from '../store/redis-client.ts';
 
 interface Scripts {
   lwtwinHoldLease(key: string, holder: string, ttlMs: number): Promise<number>;
+  /** Gives the lease up if this node still holds it (server/store/lua/del-if-equal-1.lua). */
   lwtwinReleaseLease(key: string, holder: string): Promise<number>;
 }
-
-const SCRIPTS = { lwtwinHoldLease: 'hold-lease-1.lua', lwtwinReleaseLease: 'release-lease-1.lua' };
 
 export interface FleetCoordinatorOptions {
   readonly redis: RedisClient;
@@ -47,7 +46,8 @@ export class FleetCoordinator {
 
   constructor(opts: FleetCoordinatorOptions) {
     this.#opts = opts;
-    this.#redis = defineLuaScripts<Scripts>(opts.redis, new URL('./lua/', import.meta.url), SCRIPTS);
+    defineLuaScripts(opts.redis, new URL('./lua/', import.meta.url), { lwtwinHoldLease: 'hold-lease-1.lua' });
+    this.#redis = defineLuaScripts<Scripts>(opts.redis, new URL('../store/lua/', import.meta.url), { lwtwinReleaseLease: 'del-if-equal-1.lua' });
     this.#timeoutMs = opts.nodeTimeoutMs ?? 10_000;
     this.#heartbeatMs = opts.heartbeatMs ?? Math.max(50, Math.floor(this.#timeoutMs / 4));
     this.#now = opts.now ?? Date.now;

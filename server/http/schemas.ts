@@ -72,6 +72,7 @@ const SHARED_SCHEMAS = {
       online: { type: 'boolean', description: 'reachable now (a queue-mode device is not while asleep)' },
       state: { type: 'string', enum: ['online', 'asleep'] },
       peer: { type: 'object', required: ['address', 'port'], additionalProperties: false, properties: { address: { type: 'string' }, port: { type: 'integer' } } },
+      serverId: { type: 'string', description: 'the server process holding the device (the one its latest Register or Update reached)' },
       lifetime: { type: 'integer', description: 'seconds' },
       binding: { type: 'string' },
       queueMode: { type: 'boolean' },

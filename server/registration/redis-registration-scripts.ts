@@ -11,7 +11,7 @@ const SCRIPT_FILES = {
   lwtwinUpdateRegistration: 'update-registration-1.lua',
   lwtwinRemoveRegistration: 'remove-registration-1.lua',
   lwtwinExpireRegistration: 'expire-registration-1.lua',
-  lwtwinDelIfEqual: 'del-if-equal-1.lua',
+  lwtwinDelIfEqual: '../../store/lua/del-if-equal-1.lua', // shared with the fleet lease
   lwtwinZremIfAtMost: 'zrem-if-at-most-1.lua',
 } as const;
 
