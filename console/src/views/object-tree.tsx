@@ -53,6 +53,7 @@ function humanName(camel: string): string {
 }
 
 function Instance({ ep, def, instanceId, reported, now }: { ep: string; def: ObjectDefinition; instanceId: number; reported: Record<string, any>; now: number }) {
+  const { role } = useConsole();
   return (
     <div class="table-wrap">
       <table aria-label={`Resources of /${def.id}/${instanceId}`}>
@@ -60,7 +61,7 @@ function Instance({ ep, def, instanceId, reported, now }: { ep: string; def: Obj
           <tr>
             <th scope="col">Resource</th>
             <th scope="col">Value</th>
-            <th scope="col">Actions</th>
+            {role === 'operator' && <th scope="col">Actions</th>}
           </tr>
         </thead>
         <tbody>
@@ -121,9 +122,8 @@ function ResourceRow({ ep, def, instanceId, resource, current, now }: { ep: stri
           </div>
         )}
       </td>
-      <td class="actions">
-        {role === 'operator' && (
-          <>
+      {role === 'operator' && (
+        <td class="actions">
             {ops.includes('R') && (
               <button type="button" class="small" aria-label={`Read ${path}`} disabled={result.busy} onClick={() => run({ type: 'deepRead', deviceId: ep, property: path }, 'Read')}>
                 Read
@@ -161,9 +161,8 @@ function ResourceRow({ ep, def, instanceId, resource, current, now }: { ep: stri
                 </button>
               </form>
             )}
-          </>
-        )}
-      </td>
+        </td>
+      )}
     </tr>
   );
 }
