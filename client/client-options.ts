@@ -18,7 +18,9 @@ export interface ClientHooks {
   /** Register retries exhausted: the client stays stopped in state 'failed'. */
   onRegistrationFailed?(client: ClientIdentity, err: ClientError): void;
   /** Each failed Register or Update attempt (timeouts, error codes). */
-  onAttemptFailed?(client: ClientIdentity, operation: 'register' | 'update', reason: string): void;
+  onAttemptFailed?(client: ClientIdentity, operation: 'register' | 'update' | 'bootstrap', reason: string): void;
+  /** Bootstrap-Finish accepted: the client registers with the server it was given next. */
+  onBootstrapped?(client: ClientIdentity): void;
   onUpdated?(client: ClientIdentity): void;
   onDeregistered?(client: ClientIdentity): void;
   onRequest?(client: ClientIdentity, req: IncomingRequest, res: OutgoingResponse): void;
@@ -38,11 +40,28 @@ export interface RetryOptions {
   maxUpdateRetries?: number;
 }
 
+export interface BootstrapOptions {
+  /** The bootstrap server's CoAP address. */
+  server: Peer;
+  /** How long to wait for Bootstrap-Finish after the Bootstrap-Request was accepted, ms. @defaultValue 30000 */
+  finishTimeoutMs?: number;
+  /** Bootstrap attempts (request + session) before the client gives up (state 'failed'). @defaultValue 8 */
+  maxAttempts?: number;
+}
+
 export interface LwM2mClientOptions {
   /** Endpoint client name (`ep`), unique per server. */
   endpointName: string;
-  /** The LwM2M server's CoAP address. */
-  server: Peer;
+  /**
+   * The LwM2M server's CoAP address. Optional with `bootstrap`: the client then learns its server from the Security
+   * and Server instances the bootstrap server writes.
+   */
+  server?: Peer;
+  /**
+   * Factory bootstrap server (OMA TS Core 1.1 §6.1, client-initiated bootstrap): without a `server` the client
+   * bootstraps first; with one it falls back to bootstrap when Register keeps failing.
+   */
+  bootstrap?: BootstrapOptions;
   /** Registration lifetime, seconds (`lt`). @defaultValue 86400 */
   lifetime?: number;
   /** Enabler version. '1.0' registers `lwm2m=1.0`, folds queue mode into the binding and announces TLV only. @defaultValue '1.1' */

@@ -15,15 +15,18 @@ import { ClientError } from './errors.ts';
 import { Notifier, type NotifierHost, type NotifyConfirmable } from './notifier.ts';
 import type { InstanceHost, ObjectInstance } from './object-instance.ts';
 import { ObjectTree } from './object-tree.ts';
+import { bootstrapAccountResources, dmServerAccount, type DmServerAccount } from './bootstrap-account.ts';
+import { routeBootstrapRequest, type BootstrapContext } from './bootstrap-router.ts';
 import { bindingParam, registerRequest, updateRequest, type RegistrationParams } from './registration-requests.ts';
 import { errorResponse, routeRequest } from './request-router.ts';
 import { sendPayload } from './send-payload.ts';
+import { SimpleInstance } from './simple-instance.ts';
 
 /**
- * `stopped`: not started or stopped; `registering`: Register in flight or waiting to retry; `registered`; `rebooting`:
+ * `stopped`: not started or stopped; `bootstrapping`: Bootstrap-Request sent or a bootstrap session under way; `registering`: Register in flight or waiting to retry; `registered`; `rebooting`:
  * silent after a simulated reboot, Register follows; `failed`: Register retries exhausted.
  */
-export type ClientState = 'stopped' | 'registering' | 'registered' | 'rebooting' | 'failed';
+export type ClientState = 'stopped' | 'bootstrapping' | 'registering' | 'registered' | 'rebooting' | 'failed';
 
 /** Update parameters waiting to be sent (OMA TS Core §6.2.2: only changed parameters are sent). */
 const UPDATE_LIFETIME = 1;
@@ -38,9 +41,8 @@ const UPDATE_PLAIN = 8;
  * notifications per the observation attributes, and supports queue mode. All its deadlines share one process-wide
  * timer (`DeadlineScheduler`), so an idle client costs no timer of its own.
  */
-export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, NotifierHost {
+export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, NotifierHost, BootstrapContext {
   readonly endpointName: string;
-  readonly server: Peer;
   readonly version: LwM2mVersion;
   readonly queueMode: boolean;
   readonly tree: ObjectTree;
@@ -79,12 +81,19 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
   private sleepingSince = 0;
   private observeSeq = 0;
   private startWaiters: Array<[() => void, (err: Error) => void]> | undefined;
+  /** The LwM2M server: configured, or learnt from bootstrap. */
+  private dmServer: Peer | undefined;
+  private bootstrapAttempts = 0;
+  /** Bootstrap-Request accepted: waiting for the session and its Finish. */
+  private bootstrapAccepted = false;
 
   constructor(options: LwM2mClientOptions) {
     if (!options.endpointName || /[&\s]/.test(options.endpointName)) throw new ClientError('INVALID_OPTIONS', `endpoint name "${options.endpointName}" is empty or has '&' or spaces`);
     this.opts = options;
     this.endpointName = options.endpointName;
-    this.server = options.server;
+    if (!options.server && !options.bootstrap) throw new ClientError('INVALID_OPTIONS', 'give a server, a bootstrap server, or both');
+    this.dmServer = options.server;
+
     this.version = options.version ?? '1.1';
     this.queueMode = options.queueMode ?? false;
     this.lifetimeS = options.lifetime ?? 86400;
@@ -97,6 +106,7 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
     this.formats = FormatPolicy.shared(this.version, options.contentFormats ?? (this.version === '1.0' ? DEFAULT_FORMATS_1_0 : DEFAULT_FORMATS_1_1));
     this.tree = new ObjectTree(this);
     this.notifier = new Notifier(this);
+    if (options.bootstrap) this.tree.add(new SimpleInstance(0, 0, bootstrapAccountResources(options.bootstrap.server)));
     for (const inst of options.instances ?? []) this.tree.add(inst);
     for (const [id, factory] of Object.entries(options.factories ?? {})) this.tree.supportObject(Number(id), factory);
     if (options.model) this.model = options.model;
@@ -106,6 +116,16 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
 
   get state(): ClientState {
     return this.currentState;
+  }
+
+  /** The LwM2M server in use: configured, or learnt from bootstrap. */
+  get server(): Peer | undefined {
+    return this.dmServer;
+  }
+
+  /** The DM server account written by the bootstrap server (URI, SSID, security mode and credentials), if any. */
+  get dmAccount(): DmServerAccount | undefined {
+    return dmServerAccount(this.tree);
   }
 
   /** The registration's Location-Path (`['rd', '<id>']`) while registered. */
@@ -143,8 +163,13 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
     await this.ensureEndpoint();
     const done = new Promise<void>((resolve, reject) => (this.startWaiters ??= []).push([resolve, reject]));
     this.attempts = 0;
-    this.currentState = 'registering';
-    void this.register();
+    this.bootstrapAttempts = 0;
+    if (this.dmServer) {
+      this.currentState = 'registering';
+      void this.register();
+    } else {
+      void this.bootstrap();
+    }
     return done;
   }
 
@@ -161,7 +186,7 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
     this.settleStart(new ClientError('STOPPED', `client ${this.endpointName} was stopped`));
     if (wasRegistered && this.endpoint && location) {
       try {
-        const res = await this.endpoint.request(this.server, { method: 'DELETE', uriPath: location }, this.timeout());
+        const res = await this.endpoint.request(this.dmServer!, { method: 'DELETE', uriPath: location }, this.timeout());
         if (res.code === '2.02') this.hooks?.onDeregistered?.(this);
       } catch {
         // The server forgets us at lifetime expiry anyway.
@@ -228,7 +253,7 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
     if (this.asleep) await this.wake();
     const payload = sendPayload(this.tree, this.model, paths, format);
     this.lastActivity = Date.now();
-    const res = await this.endpoint.request(this.server, { method: 'POST', uriPath: ['dp'], contentFormat: format, payload }, this.timeout());
+    const res = await this.endpoint.request(this.dmServer!, { method: 'POST', uriPath: ['dp'], contentFormat: format, payload }, this.timeout());
     this.lastActivity = Date.now();
     this.reschedule();
     return res.code;
@@ -314,6 +339,7 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
   private deadline(): number {
     switch (this.currentState) {
       case 'registering':
+      case 'bootstrapping':
         return this.busy ? Infinity : this.retryAt;
       case 'rebooting':
         return this.silentUntil;
@@ -337,6 +363,12 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
     switch (this.currentState) {
       case 'registering':
         if (!this.busy && now >= this.retryAt) void this.register();
+        break;
+      case 'bootstrapping':
+        if (!this.busy && now >= this.retryAt) {
+          if (this.bootstrapAccepted) this.bootstrapFailed('no Bootstrap-Finish in time');
+          else void this.bootstrap();
+        }
         break;
       case 'rebooting':
         if (now >= this.silentUntil) {
@@ -428,6 +460,10 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
     }
     this.silent = false;
     this.attempts = 0;
+    if (!this.dmServer) {
+      void this.bootstrap();
+      return;
+    }
     this.currentState = 'registering';
     void this.register();
   }
@@ -438,9 +474,9 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
     return this.opts.requestTimeoutMs !== undefined ? { timeoutMs: this.opts.requestTimeoutMs } : {};
   }
 
-  private async exchange(req: OutgoingRequest): Promise<IncomingResponse | string> {
+  private async exchange(req: OutgoingRequest, to: Peer = this.dmServer!): Promise<IncomingResponse | string> {
     try {
-      return await this.endpoint!.request(this.server, req, this.timeout());
+      return await this.endpoint!.request(to, req, this.timeout());
     } catch (err) {
       return err instanceof Error ? ((err as { code?: string }).code ?? err.message) : String(err);
     }
@@ -481,7 +517,12 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
       this.hooks?.onAttemptFailed?.(this, 'register', reason);
       this.attempts++;
       const max = this.opts.retry?.maxAttempts ?? 8;
-      if (this.attempts >= max) {
+      if (this.attempts >= max && this.opts.bootstrap) {
+        // Registration keeps failing: ask the bootstrap server again (OMA TS Core 1.1 §6.1: bootstrap after a failed registration).
+        this.attempts = 0;
+        void this.bootstrap();
+        return;
+      } else if (this.attempts >= max) {
         this.currentState = 'failed';
         const err = new ClientError('REGISTRATION_FAILED', `client ${this.endpointName}: Register failed ${this.attempts} times (last: ${reason})`);
         this.hooks?.onRegistrationFailed?.(this, err);
@@ -588,6 +629,87 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
     }
   }
 
+  // --- bootstrap (OMA TS Core 1.1 §6.1) ------------------------------------------------------------------------
+
+  /** Client-initiated bootstrap: `POST /bs?ep=…[&pct=…]` to the bootstrap server; its session follows. */
+  private async bootstrap(): Promise<void> {
+    const bs = this.opts.bootstrap;
+    if (!bs || this.busy) return;
+    if (!this.endpoint) {
+      this.retryAt = Date.now() + this.backoffMs(1);
+      this.reschedule();
+      return;
+    }
+    this.currentState = 'bootstrapping';
+    this.location = undefined;
+    this.notifier.clear();
+    this.busy = true;
+    this.bootstrapAccepted = false;
+    const uriQuery = [`ep=${this.endpointName}`];
+    if (this.version !== '1.0') uriQuery.push(`pct=${ContentFormat.SENML_CBOR}`);
+    const res = await this.exchange({ method: 'POST', uriPath: ['bs'], uriQuery }, bs.server);
+    this.busy = false;
+    if (this.currentState !== 'bootstrapping') return;
+    if (typeof res !== 'string' && res.code === '2.04') {
+      this.bootstrapAccepted = true;
+      this.retryAt = Date.now() + (bs.finishTimeoutMs ?? 30_000);
+    } else {
+      this.bootstrapFailed(typeof res === 'string' ? res : res.code);
+      return;
+    }
+    this.reschedule();
+  }
+
+  private bootstrapFailed(reason: string): void {
+    this.hooks?.onAttemptFailed?.(this, 'bootstrap', reason);
+    this.bootstrapAccepted = false;
+    this.bootstrapAttempts++;
+    if (this.bootstrapAttempts >= (this.opts.bootstrap?.maxAttempts ?? 8)) {
+      this.currentState = 'failed';
+      const err = new ClientError('REGISTRATION_FAILED', `client ${this.endpointName}: bootstrap failed ${this.bootstrapAttempts} times (last: ${reason})`);
+      this.hooks?.onRegistrationFailed?.(this, err);
+      this.settleStart(err);
+    } else {
+      this.retryAt = Date.now() + this.backoffMs(this.bootstrapAttempts);
+    }
+    this.reschedule();
+  }
+
+  /** Requests during bootstrap come from the bootstrap server only (TS Core 1.1 §6.1.7); others get 4.01. */
+  private bootstrapRequestFrom(req: IncomingRequest): OutgoingResponse {
+    const bs = this.opts.bootstrap!.server;
+    if (req.peer.address !== bs.address || req.peer.port !== bs.port) return { code: '4.01', payload: Buffer.from('bootstrapping: only the bootstrap server may send requests') };
+    return routeBootstrapRequest(this, req);
+  }
+
+  finishBootstrap(): OutgoingResponse {
+    const account = dmServerAccount(this.tree);
+    if (!account) return { code: '4.06', payload: Buffer.from('no LwM2M server account (Security and Server instances with one SSID)') };
+    this.dmServer = account.peer;
+    if (account.lifetime !== undefined) this.lifetimeS = account.lifetime;
+    if (account.binding !== undefined) this.binding = account.binding.replace(/Q/g, '') || 'U';
+    this.bootstrapAccepted = false;
+    this.bootstrapAttempts = 0;
+    this.attempts = 0;
+    this.hooks?.onBootstrapped?.(this);
+    if (account.secure) {
+      // The account is valid, so Finish succeeds; registering over coaps needs a DTLS client, which this one is not.
+      this.currentState = 'failed';
+      const err = new ClientError('REGISTRATION_FAILED', `client ${this.endpointName}: bootstrapped to ${account.uri}, which needs DTLS; this client speaks plain CoAP`);
+      setImmediate(() => {
+        this.hooks?.onRegistrationFailed?.(this, err);
+        this.settleStart(err);
+      });
+      this.reschedule();
+      return { code: '2.04' };
+    }
+    // Register once the 2.04 has left (the bootstrap server's exchange ends with it).
+    this.currentState = 'registering';
+    this.retryAt = Date.now();
+    this.reschedule();
+    return { code: '2.04' };
+  }
+
   // --- incoming requests --------------------------------------------------------------------------------------
 
   private onRequest(req: IncomingRequest): OutgoingResponse | Promise<OutgoingResponse> {
@@ -597,6 +719,7 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
       return new Promise<OutgoingResponse>(() => undefined);
     }
     this.lastActivity = Date.now();
+    if (this.currentState === 'bootstrapping') return this.served(req, this.bootstrapRequestFrom(req));
     const res = routeRequest(this, req);
     if (res instanceof Promise) {
       return res.then((r) => this.served(req, r), (err: unknown) => this.served(req, errorResponse(err)));

@@ -3,6 +3,7 @@
  * exits non-zero.
  */
 import { Command, Option } from 'commander';
+import { registerBootstrapCommands } from './cli/bootstrap-commands.ts';
 import { registerClientCommands, type GlobalOptions } from './cli/client-commands.ts';
 import { registerJobCommands } from './cli/job-commands.ts';
 import { registerRunCommands } from './cli/run-commands.ts';
@@ -25,6 +26,7 @@ registerRunCommands(program, globals);
 registerClientCommands(program, globals);
 registerJobCommands(program, globals);
 registerSecurityCommands(program, globals);
+registerBootstrapCommands(program, globals);
 
 program
   .command('demo')

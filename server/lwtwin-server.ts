@@ -18,6 +18,7 @@ import { Metrics } from './metrics.ts';
 import { RedisRegistrationStore } from './registration/redis-registration-store.ts';
 import { RedisKeys } from './store/keys.ts';
 import { RedisSecurityStore } from './security/redis-security-store.ts';
+import { startBootstrap, type BootstrapHandle } from './bootstrap/bootstrap-wiring.ts';
 import type { SecurityStore } from './security/security-store.ts';
 import { migrateLayout } from './store/migrate-layout.ts';
 import { FleetCoordinator } from './fleet/fleet-coordinator.ts';
@@ -40,6 +41,8 @@ export interface LwTwinServerHandle {
   readonly jobs?: JobsApi;
   /** DTLS credentials of the DM server and of the bootstrap server (separate namespaces). */
   readonly security: Readonly<Record<'dm' | 'bootstrap', SecurityStore>>;
+  /** The bootstrap server's store, and its UDP port when `bootstrapPort` is set. */
+  readonly bootstrap: BootstrapHandle;
   stop(): Promise<void>;
 }
 
@@ -159,6 +162,9 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
     // Observations belong to the process: a restarted one holds none. Re-establish them, paced, without delaying start.
     void sync.recover().catch((err: unknown) => logger.error({ err }, 're-establishing observations after start failed'));
 
+    const bootstrap = await startBootstrap({ config, redis, keys, model: registry, dmSecurity: security.dm, twins, events, metrics, logger: logger.child({ component: 'bootstrap' }), ...(opts.coapParams ? { coapParams: opts.coapParams } : {}) });
+    cleanups.push(() => bootstrap.stop());
+
     let jobs: JobsHandle | undefined;
     if (opts.jobs !== false) {
       const started = await startJobs({ config, redis, keys, lwm2m, twins, names, registry, sync, events, metrics, logger: logger.child({ component: 'jobs' }), sweepWhen: () => fleet.isLeader() });
@@ -186,6 +192,7 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
       pingRedis: async () => (await redis.ping().catch(() => 'down')) === 'PONG',
       ...(jobs ? { jobs: jobs.api } : {}),
       security,
+      bootstrap: bootstrap.store,
     }, opts.onHttpApp);
     await app.listen({ port: config.httpPort, host: config.httpHost });
     cleanups.push(() => app.close());
@@ -203,6 +210,7 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
       events,
       ...(jobs ? { jobs: jobs.api } : {}),
       security,
+      bootstrap,
       stop,
     };
   } catch (err) {

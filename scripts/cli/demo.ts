@@ -1,6 +1,6 @@
 /**
  * `lwtwin demo`: the seed's walkthrough against a running server, through the public HTTP API only.
- * 1. tags on a device; its reported connectivity; 2. queries by tag, then tag + reported bearer; 3. every reported
+ * 0. how the device was onboarded by the bootstrap server (its session and `lwm2m.bootstrappedAt`); 1. tags on a device; its reported connectivity; 2. queries by tag, then tag + reported bearer; 3. every reported
  * property with its age (shallow read); 4. three deep reads of the battery level; 5. a deep write of the timezone,
  * the twin unchanged until the device's next notification, then a deep read of the new value.
  */
@@ -25,7 +25,10 @@ export async function runDemo(api: ApiClient, opts: DemoOptions): Promise<boolea
   if (!ep) throw new Error('no online device: start some with `lwtwin simulate` (npm start runs 10)');
   const other: string | undefined = online.items.find((d) => d.endpoint !== ep)?.endpoint;
 
-  log(`== 1. tags from the back end, connectivity from the device (${ep})`);
+  log(`== 0. onboarding: the bootstrap server`);
+  const bootstrapOk = await showBootstrap(api, ep, log, steps);
+
+  log(`\n== 1. tags from the back end, connectivity from the device (${ep})`);
   await api.call('patch', '/api/devices/{ep}/twin', { path: { ep }, body: { tags: { location: { plant: 'Redmond43', region: 'us-west' } } } });
   if (other) await api.call('patch', '/api/devices/{ep}/twin', { path: { ep: other }, body: { tags: { location: { plant: 'Dublin7', region: 'eu-west' } } } });
   const bearer = await api.call('get', '/api/devices/{ep}/properties/{property}', { path: { ep, property: 'connectivityMonitoring.networkBearer' } });
@@ -94,8 +97,31 @@ export async function runDemo(api: ApiClient, opts: DemoOptions): Promise<boolea
   // The write itself never touches the twin: right after it the twin holds the old value, unless the device's
   // notification already arrived (then its source is `notify`).
   const writeLeftTwinAlone = rightAfter.value !== target || (rightAfter as { source?: string }).source === 'notify';
-  const ok = queriesOk && timestampsRise && writeLeftTwinAlone && afterRead.value === target;
+  const ok = bootstrapOk && queriesOk && timestampsRise && writeLeftTwinAlone && afterRead.value === target;
   if (opts.json) process.stdout.write(JSON.stringify({ ok, device: ep, steps }, null, 2) + '\n');
   else log(`\ndemo ${ok ? 'passed' : 'FAILED'}`);
   return ok;
+}
+
+/**
+ * Step 0: the device's latest bootstrap session and the twin's `lwm2m.bootstrappedAt`. A device that registered
+ * directly (not through the bootstrap server) is reported, not failed; a bootstrapped device must show both.
+ */
+async function showBootstrap(api: ApiClient, ep: string, log: (s?: string) => void, steps: Record<string, unknown>): Promise<boolean> {
+  const enc = encodeURIComponent;
+  const config = await api.get('/api/bootstrap').catch(() => undefined);
+  if (config) log(`default bootstrap configuration: devices are sent to ${config.server.uri} (security ${config.security.mode})`);
+  const sessions = await api.get(`/api/bootstrap/${enc(ep)}/sessions`).catch(() => ({ items: [] }));
+  const last = sessions.items[0];
+  if (!last) {
+    log(`${ep} registered without the bootstrap server (devices of \`lwtwin simulate --bootstrap coap://127.0.0.1:5783\` go through it)`);
+    steps.bootstrap = { bootstrapped: false };
+    return true;
+  }
+  const at = await api.get(`/api/devices/${enc(ep)}/properties/${enc('lwm2m.bootstrappedAt')}`).catch(() => undefined);
+  log(`${ep}: bootstrap session ${last.outcome} at ${last.endedAt} (LwM2M ${last.lwm2mVersion}, content format ${last.contentFormat})`);
+  log(`  ${last.steps.map((x: any) => `${x.operation} ${x.path} ${x.code ?? '-'}`).join(' -> ')}`);
+  log(`  twin lwm2m.bootstrappedAt = ${at?.value ?? '(missing)'}`);
+  steps.bootstrap = { bootstrapped: true, outcome: last.outcome, bootstrappedAt: at?.value };
+  return last.outcome !== 'finished' || at?.value !== undefined;
 }

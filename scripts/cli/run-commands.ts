@@ -60,6 +60,20 @@ async function startServerFromFlags(
   return { server, token: admin.token, ...(admin.file ? { tokenFile: admin.file } : {}) };
 }
 
+/**
+ * With the bootstrap server on and no default configuration yet, `npm start` adds one sending devices to this
+ * server over plain CoAP, and its simulated devices onboard through it. Returns the bootstrap server's address then.
+ */
+async function ensureDefaultBootstrap(server: LwTwinServerHandle): Promise<{ address: string; port: number } | undefined> {
+  const port = server.bootstrap.port;
+  if (port === undefined) return undefined;
+  if (!(await server.bootstrap.store.getDefault())) {
+    const { parseBootstrapConfig } = await import('../../server/bootstrap/bootstrap-config.ts');
+    await server.bootstrap.store.putDefault(parseBootstrapConfig({ server: { uri: `coap://127.0.0.1:${server.coapPort}`, shortServerId: 1, lifetime: 300, binding: 'U' }, security: { mode: 'nosec' } }));
+  }
+  return { address: '127.0.0.1', port };
+}
+
 function onShutdown(stop: () => Promise<void>): void {
   let stopping = false;
   const handler = () => {
@@ -96,9 +110,9 @@ function statusLine(s: SimulatorStats): string {
   return `registered ${s.registered}/${s.devices}  sleeping ${s.sleeping}  notifications sent ${s.notificationsSent}  requests served ${s.requestsServed}  errors ${s.errors}`;
 }
 
-function parseServerUri(uri: string): { address: string; port: number } {
+function parseServerUri(uri: string, flag = '--server'): { address: string; port: number } {
   const m = /^coap:\/\/([^/:]+|\[[^\]]+\])(?::(\d+))?\/?$/.exec(uri);
-  if (!m) throw new ConfigError(`--server: expected coap://host[:port], got ${JSON.stringify(uri)}`);
+  if (!m) throw new ConfigError(`${flag}: expected coap://host[:port], got ${JSON.stringify(uri)}`);
   const address = m[1].replace(/^\[|\]$/g, '');
   return { address: address === 'localhost' ? '127.0.0.1' : address, port: m[2] ? Number(m[2]) : 5683 };
 }
@@ -118,7 +132,7 @@ function positiveInt(name: string, raw: string, max = Number.MAX_SAFE_INTEGER): 
 export function registerRunCommands(program: Command, globals: () => GlobalOptions): void {
   withConfigFlags(program.command('server').description('start the lwtwin server (CoAP + HTTP API + job workers)')).action(async (flags) => {
     const { server, token, tokenFile } = await startServerFromFlags(flags);
-    const info = { api: server.httpUrl, coapPort: server.coapPort, serverId: server.config.serverId, tokenFile };
+    const info = { api: server.httpUrl, coapPort: server.coapPort, bootstrapPort: server.bootstrap.port, serverId: server.config.serverId, tokenFile };
     if (globals().json) process.stdout.write(JSON.stringify({ ...info, token }) + '\n');
     else process.stdout.write(`lwtwin server: console ${server.httpUrl}/  API ${server.httpUrl}  CoAP udp/${server.coapPort}  admin token ${tokenFile ? `in ${tokenFile}` : '(configured)'}\n`);
     onShutdown(() => server.stop());
@@ -134,15 +148,21 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
       if (flags.observePmax === undefined && flags['observe-pmax'] === undefined && !environment().LWTWIN_OBSERVE_PMAX) demoObserve.observePmax = 60;
       // Keep the terminal readable: only warnings and errors unless a log level is configured.
       if (flags.logLevel === undefined && !environment().LWTWIN_LOG_LEVEL) demoObserve.logLevel = 'warn';
+      // The bootstrap server runs too (Leshan's bootstrap port) unless one is configured.
+      if (flags.bootstrapPort === undefined && flags['bootstrap-port'] === undefined && !environment().LWTWIN_BOOTSTRAP_PORT) demoObserve.bootstrapPort = 5783;
       const { server, token, tokenFile } = await startServerFromFlags(flags, demoObserve, { generateServerSecret: true });
-      const sim = await runSimulator({ count: devices, server: { address: '127.0.0.1', port: server.coapPort }, prefix: 'sim-', seed: 1, tickMs: 5000, lifetime: 300, processes: false }, globals().json === true);
+      const bootstrap = await ensureDefaultBootstrap(server);
+      const sim = await runSimulator(
+        { count: devices, server: { address: '127.0.0.1', port: server.coapPort }, ...(bootstrap ? { bootstrap } : {}), prefix: 'sim-', seed: 1, tickMs: 5000, lifetime: 300, processes: false },
+        globals().json === true,
+      );
       const cli = 'npx lwtwin';
       const lines = [
         '',
         `lwtwin is running: ${sim.stats().registered} simulated devices registered.`,
         `  console      ${server.httpUrl}/   (sign in with the admin token)`,
         `  API          ${server.httpUrl}   (OpenAPI: ${server.httpUrl}/api/docs, metrics: ${server.httpUrl}/metrics)`,
-        `  CoAP         udp/${server.coapPort}`,
+        `  CoAP         udp/${server.coapPort}${server.bootstrap.port !== undefined ? `   bootstrap server udp/${server.bootstrap.port}` : ''}`,
         `  admin token  ${token}${tokenFile ? `   (saved in ${tokenFile}; the CLI picks it up)` : ''}`,
         `  observation  pmin ${server.config.observePmin} s, pmax ${server.config.observePmax} s${demoObserve.observePmin !== undefined ? ' (demo values; the product default is 300 s / 21600 s)' : ''}`,
         '',
@@ -165,6 +185,7 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
     .description('run simulated LwM2M devices against a server')
     .option('--count <n>', 'number of devices', '10')
     .option('--server <uri>', 'LwM2M server', 'coap://127.0.0.1:5683')
+    .option('--bootstrap <uri>', 'bootstrap server (coap://host:port): devices start knowing only it and learn their LwM2M server from it')
     .option('--prefix <prefix>', 'endpoint name prefix', 'sim-')
     .option('--seed <n>', 'seed of the deterministic values', '1')
     .option('--queue-mode-share <share>', 'share of devices in queue mode (0..1)', '0')
@@ -179,6 +200,7 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
         {
           count: positiveInt('--count', o.count, 1_000_000),
           server: parseServerUri(o.server),
+          ...(o.bootstrap ? { bootstrap: parseServerUri(o.bootstrap, '--bootstrap') } : {}),
           prefix: o.prefix,
           seed: positiveInt('--seed', o.seed),
           queueModeShare: share('--queue-mode-share', o.queueModeShare),

@@ -18,6 +18,8 @@ export interface SimulatedDeviceOptions {
   /** Seed of this device's PRNG: the same seed gives the same identity and value sequence. */
   seed: number;
   server: Peer;
+  /** Bootstrap server: the device starts with only this address (then `server` is ignored). @defaultValue none */
+  bootstrap?: Peer;
   /** Registration lifetime, s. @defaultValue 300 */
   lifetime?: number;
   /** @defaultValue '1.1' */
@@ -85,7 +87,7 @@ export class SimulatedDevice implements DeviceControl {
     });
     this.client = new LwM2mClient({
       endpointName: opts.name,
-      server: opts.server,
+      ...(opts.bootstrap ? { bootstrap: { server: opts.bootstrap } } : { server: opts.server }),
       lifetime: opts.lifetime ?? 300,
       version,
       queueMode,

@@ -5,8 +5,13 @@ import type { Peer, TransmissionParameters } from '../../protocol/coap/types.ts'
 export interface SimulatorOptions {
   /** Number of devices. */
   count: number;
-  /** The LwM2M server. */
+  /** The LwM2M server (with `bootstrap`: only picks the devices' bind addresses). */
   server: Peer;
+  /**
+   * A bootstrap server: devices start with only its address and learn their LwM2M server from it (OMA TS Core 1.1
+   * §6.1); they fall back to it when registration keeps failing. @defaultValue none
+   */
+  bootstrap?: Peer;
   /** Endpoint names are `${prefix}${index}`. @defaultValue 'sim-' */
   prefix?: string;
   /** Run seed; each device's seed is derived from it and the device index. @defaultValue 1 */

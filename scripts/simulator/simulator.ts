@@ -77,7 +77,7 @@ export function startSimulator(options: SimulatorOptions): LocalSimulatorHandle 
       const s = d.client.state;
       if (s === 'registered') registered++;
       else if (s === 'failed') failed++;
-      else if (s === 'registering' || s === 'rebooting') registering++;
+      else if (s === 'registering' || s === 'rebooting' || s === 'bootstrapping') registering++;
     }
     return { ...counters, devices: devices.length, registered, registering, failed, sleeping: Math.max(0, sleeping) };
   };
@@ -97,6 +97,7 @@ export function startSimulator(options: SimulatorOptions): LocalSimulatorHandle 
           name: `${prefix}${i}`,
           seed: deviceSeed(seed, i),
           server: options.server,
+          ...(options.bootstrap ? { bootstrap: options.bootstrap } : {}),
           lifetime: options.lifetime ?? 300,
           version: unit(seed, i, 0x1f2e3d4c) < (options.v10Share ?? 0) ? '1.0' : '1.1',
           queueMode: unit(seed, i, 0x51a7c0de) < (options.queueModeShare ?? 0),

@@ -3,6 +3,7 @@ import type { Metrics } from '../metrics.ts';
 import type { EventHub } from '../events/event-hub.ts';
 import type { RegistrationStore } from '../registration/registration-store.ts';
 import type { Registration } from '../registration/registration.ts';
+import type { BootstrapStore } from '../bootstrap/bootstrap-store.ts';
 import type { SecurityNamespace, SecurityStore } from '../security/security-store.ts';
 import type { TwinStore } from '../twin/twin-store.ts';
 import type { PropertyNames } from '../../objects/property-names.ts';
@@ -39,4 +40,6 @@ export interface ApiContext {
   jobs?: JobsApi;
   /** DTLS credentials: the DM server's and the bootstrap server's. */
   security?: Readonly<Record<SecurityNamespace, SecurityStore>>;
+  /** Bootstrap configurations and session audit. */
+  bootstrap?: BootstrapStore;
 }

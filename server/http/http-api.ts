@@ -7,6 +7,7 @@ import swagger from '@fastify/swagger';
 import { MAX_ENDPOINT_LENGTH } from '../registration/register-params.ts';
 import type { ApiContext } from './api-context.ts';
 import { errorHandler, httpError } from './http-errors.ts';
+import { bootstrapRoutes } from './routes/bootstrap.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -58,6 +59,7 @@ export async function buildHttpApi(ctx: ApiContext, onApp?: (app: FastifyInstanc
   await app.register(async (scope) => jobRoutes(scope, ctx));
   await app.register(async (scope) => securityRoutes(scope, ctx));
   await app.register(async (scope) => objectRoutes(scope, ctx));
+  await app.register(async (scope) => bootstrapRoutes(scope, ctx));
   await app.register(async (scope) => consoleRoutes(scope));
   return app as unknown as FastifyInstance;
 }

@@ -84,6 +84,7 @@ export class RegistrationHandler {
     if (first === 'dp' && id === undefined) {
       return req.method === 'POST' ? this.opts.send.handle(req) : coapError('4.05', 'only POST is allowed on /dp');
     }
+    if (first === 'bs') return coapError('4.04', 'this is the LwM2M server; Bootstrap-Request goes to the bootstrap server');
     return coapError('4.04');
   }
 

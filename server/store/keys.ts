@@ -78,6 +78,20 @@ export class RedisKeys {
     return `${this.prefix}sec:${ns}:endpoints`;
   }
 
+  // --- bootstrap server ------------------------------------------------------------------------------------------
+  /** String: the bootstrap configuration of one endpoint (JSON). */
+  bootstrapConfig(ep: string): string {
+    return `${this.prefix}bs:cfg:{${ep}}`;
+  }
+  /** String: the default bootstrap configuration (JSON). */
+  bootstrapDefaultConfig(): string {
+    return `${this.prefix}bs:default`;
+  }
+  /** List: audit records of an endpoint's bootstrap sessions, newest first (JSON). */
+  bootstrapSessions(ep: string): string {
+    return `${this.prefix}bs:sessions:{${ep}}`;
+  }
+
   // --- twins ---------------------------------------------------------------------------------------------------
   /** Hash: twin header and back-end sections of one device. */
   twin(ep: string): string {
