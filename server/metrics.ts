@@ -21,7 +21,7 @@ export class Metrics {
   readonly registrationsRestored = new Counter({ name: 'lwtwin_registrations_restored_total', help: 'Registrations missing from Redis written back from this process\'s memory', registers: [this.registry] });
   readonly downlinkRefused = new Counter({ name: 'lwtwin_downlink_refused_total', help: 'Requests to devices not sent because their address exceeded the per-address request rate', registers: [this.registry] });
   readonly sseClosed = new Counter({ name: 'lwtwin_sse_closed_total', help: 'Event streams ended: client left, slow-consumer (disconnected by the server), server', labelNames: ['reason'] as const, registers: [this.registry] });
-  readonly bootstrap = new Counter({ name: 'lwtwin_bootstrap_total', help: 'Bootstrap-Requests and sessions by outcome (finished, refused, timeout, failed, superseded, throttled, unknown)', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly bootstrap = new Counter({ name: 'lwtwin_bootstrap_total', help: 'Bootstrap-Requests (accepted, throttled, unknown) and sessions by outcome (finished, refused, timeout, failed, superseded)', labelNames: ['outcome'] as const, registers: [this.registry] });
   readonly jobs = new Counter({ name: 'lwtwin_jobs_total', help: 'Device jobs finished by this process', labelNames: ['type', 'outcome'] as const, registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {

@@ -58,6 +58,8 @@ export interface BenchSizes {
   /** `concurrency` jobs in flight for a fleet; a single device gets one at a time (its jobs run serially anyway). */
   deepRead: { fleets: number[]; concurrency: number; durationSec: number };
   query: { twins: number[]; passes: number };
+  /** Devices that bootstrap then register, with `concurrency` sessions in flight. */
+  bootstrap: { devices: number; concurrency: number };
 }
 
 /** Sizes per mode: `quick` finishes every scenario in seconds, `default` the whole run within ~10 minutes on 2 cores. */
@@ -70,6 +72,7 @@ export function sizesFor(mode: BenchMode): BenchSizes {
       shallowRead: { devices: 10, connections: 2, pipelining: 2, concurrency: 4, durationSec: 1 },
       deepRead: { fleets: [1, 10], concurrency: 4, durationSec: 1 },
       query: { twins: [50, 200], passes: 1 },
+      bootstrap: { devices: 20, concurrency: 10 },
     };
   }
   const large = mode === 'large';
@@ -80,6 +83,7 @@ export function sizesFor(mode: BenchMode): BenchSizes {
     shallowRead: { devices: 1_000, connections: 8, pipelining: 8, concurrency: 64, durationSec: 10 },
     deepRead: { fleets: [1, 10_000], concurrency: 128, durationSec: 5 },
     query: { twins: [10_000, 100_000], passes: 3 },
+    bootstrap: { devices: large ? 10_000 : 2_000, concurrency: 256 },
   };
 }
 

@@ -7,7 +7,7 @@
  *
  *   npm run bench [-- [scenario ...] [--quick | --large] [--runs N] [--out DIR] [--cpu-prof DIR]]
  *
- * Scenarios: registration, memory, notify, shallow-read, deep-read, query (default: all).
+ * Scenarios: registration, memory, notify, shallow-read, deep-read, query, bootstrap (default: all).
  * `--quick`: tiny sizes, one run, seconds (the smoke test). `--large`: 100,000 devices where it applies.
  * `--cpu-prof DIR`: every server process runs under `node --cpu-prof` (summarise with cpuprofile-summary.ts).
  * Redis: LWTWIN_REDIS_URL, default redis://127.0.0.1:6379.
@@ -20,6 +20,7 @@ import { sizesFor, type BenchContext, type BenchMode, type ScenarioResult } from
 import { describeMachine } from './machine.ts';
 import { deleteByPrefix, runPrefix } from './redis-prefix.ts';
 import { formatTable, writeReport, type BenchReport } from './report.ts';
+import { bootstrapScenario } from './scenarios/bootstrap.ts';
 import { deepReadScenario } from './scenarios/deep-read.ts';
 import { memoryScenario } from './scenarios/memory.ts';
 import { notifyScenario } from './scenarios/notify.ts';
@@ -35,6 +36,7 @@ export const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioRe
   'shallow-read': shallowReadScenario,
   'deep-read': deepReadScenario,
   query: queryScenario,
+  bootstrap: bootstrapScenario,
 };
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -142,6 +142,7 @@ export class BootstrapServer {
         if (this.running.get(ep) === sessionId) this.running.delete(ep);
         this.logger.error({ err, ep, sessionId }, 'bootstrap: recording a session failed');
       });
+    this.count('accepted');
     this.inFlight.add(run);
     void run.finally(() => this.inFlight.delete(run));
     return { code: '2.04' };

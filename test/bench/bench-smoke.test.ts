@@ -37,6 +37,7 @@ describe('npm run bench -- --quick', () => {
     expect(byLabel('deep-read', 'deep-read jobs/s').value).toBeGreaterThan(0);
     expect(byLabel('memory', 'heap per device').runs).toHaveLength(report.runs);
     expect(byLabel('query', 'tag equality query').value).toBeGreaterThan(0);
+    expect(byLabel('bootstrap', 'bootstrap sessions/s').value).toBeGreaterThan(0);
 
     expect(report.machine.cores).toBeGreaterThan(0);
     expect(report.machine.redisVersion).toMatch(/^\d+\.\d+/);
