@@ -46,6 +46,7 @@ export class BootstrapServer {
   private readonly running = new Map<string, string>();
   private readonly inFlight = new Set<Promise<void>>();
   private started = false;
+  private warnedPlainPsk = false;
 
   constructor(private readonly opts: BootstrapServerOptions) {
     this.limiter = new TokenBucketLimiter({ ratePerSecond: opts.requestRatePerAddress ?? 1000 });
@@ -101,6 +102,11 @@ export class BootstrapServer {
     if (!this.running.has(ep) && this.running.size >= (this.opts.maxSessions ?? 10_000)) {
       this.count('throttled');
       return serviceUnavailable(1, 'too many bootstrap sessions running');
+    }
+    if (resolved.config.security.mode === 'psk' && !this.warnedPlainPsk) {
+      // Plain CoAP authenticates no one and carries the key in clear (TS Core 1.1 §6.1: bootstrap should run over a secure channel).
+      this.warnedPlainPsk = true;
+      this.logger.warn({ ep }, 'bootstrap: serving a PSK configuration over plain CoAP: the key crosses the network unencrypted and any host can ask for it');
     }
     const sessionId = randomBytes(6).toString('base64url');
     this.running.set(ep, sessionId);
