@@ -19,8 +19,10 @@ export interface BootstrapServerOptions {
   readonly dmSecurity?: SecurityStore;
   /** Deadline of each request of a session, ms. @defaultValue 10000 */
   readonly requestTimeoutMs?: number;
-  /** Bootstrap-Requests per second per source address before 5.03 (like Register). @defaultValue 1000 */
+  /** Bootstrap-Requests per second per source address before 5.03 (like Register). @defaultValue 100 */
   readonly requestRatePerAddress?: number;
+  /** Bootstrap-Requests one address may send at once before the rate applies. @defaultValue 300 */
+  readonly requestBurstPerAddress?: number;
   /** Sessions running at once; more Bootstrap-Requests get 5.03. @defaultValue 10000 */
   readonly maxSessions?: number;
   readonly logger?: LwM2mLogger;
@@ -49,7 +51,7 @@ export class BootstrapServer {
   private warnedPlainPsk = false;
 
   constructor(private readonly opts: BootstrapServerOptions) {
-    this.limiter = new TokenBucketLimiter({ ratePerSecond: opts.requestRatePerAddress ?? 1000 });
+    this.limiter = new TokenBucketLimiter({ ratePerSecond: opts.requestRatePerAddress ?? 100, burst: opts.requestBurstPerAddress ?? 300 });
     this.logger = opts.logger ?? SILENT_LOGGER;
   }
 

@@ -1,5 +1,5 @@
 /** Builds the bootstrap server of one lwtwin process: its store, and (with `bootstrapPort`) its CoAP endpoint. */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis-client.ts';
 import { CoapEndpoint } from '../../protocol/coap/endpoint.ts';
 import type { ModelLookup } from '../../protocol/lwm2m/model.ts';
 import type { LwTwinConfig } from '../config.ts';
@@ -23,7 +23,7 @@ export interface BootstrapHandle {
 
 export interface BootstrapWiring {
   config: Readonly<LwTwinConfig>;
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   model: ModelLookup;
   dmSecurity: SecurityStore;
@@ -51,6 +51,7 @@ export async function startBootstrap(w: BootstrapWiring): Promise<BootstrapHandl
     dmSecurity: w.dmSecurity,
     requestTimeoutMs: w.config.requestTimeoutMs,
     requestRatePerAddress: w.config.registerRatePerAddress,
+    requestBurstPerAddress: w.config.registerBurst,
     logger: w.logger,
     metrics: w.metrics,
     onSession: (record) => onSession(w, record),

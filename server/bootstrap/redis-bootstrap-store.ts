@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis-client.ts';
 import type { RedisKeys } from '../store/keys.ts';
 import { SecretBox } from '../security/secret-box.ts';
 import type { BootstrapConfig } from './bootstrap-config.ts';
@@ -7,7 +7,7 @@ import { MAX_SESSIONS_PER_ENDPOINT, type BootstrapSessionRecord, type BootstrapS
 
 export interface RedisBootstrapStoreOptions {
   /** An ioredis client owned by the caller. */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keys: RedisKeys;
   /** Encrypts fixed PSK keys of configurations at rest (see SecretBox). */
   readonly serverSecret?: string;
@@ -19,7 +19,7 @@ export interface RedisBootstrapStoreOptions {
  * MAX_SESSIONS_PER_ENDPOINT in the same MULTI. Every command touches one key, so it works on Redis Cluster.
  */
 export class RedisBootstrapStore implements BootstrapStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: RedisKeys;
   readonly #box: SecretBox;
 

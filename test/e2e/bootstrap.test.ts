@@ -234,7 +234,7 @@ describe('LwM2M bootstrap server', () => {
 describe('bootstrap server under a Bootstrap-Request flood', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ bootstrapPort: 0, registerRatePerAddress: 20 }, { jobs: false });
+    t = await startTestServer({ bootstrapPort: 0, registerRatePerAddress: 20, registerBurst: 20 }, { jobs: false });
   });
   afterAll(async () => {
     await t?.stop();
