@@ -52,5 +52,5 @@ describe('npm run bench -- --quick', () => {
     } finally {
       redis.disconnect();
     }
-  }, 180_000);
+  }, 300_000);
 });
