@@ -1626,6 +1626,656 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/bootstrap/{ep}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The bootstrap configuration of one endpoint; never a key */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ep: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The configuration (never a key) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            server?: {
+                                [key: string]: unknown;
+                            };
+                            security?: {
+                                mode?: string;
+                                identity?: string;
+                                generate?: boolean;
+                            };
+                            writes?: {
+                                path?: string;
+                                value?: unknown;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, query syntax, unknown property ...) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description The token role does not allow this operation */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        /** Set the bootstrap configuration of one endpoint (admin) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ep: string;
+                };
+                cookie?: never;
+            };
+            /** @description What the bootstrap server writes: the DM server account, its security (`{"mode":"nosec"}`, `{"mode":"psk","identity":"…","key":"<hex>"}` or `{"mode":"psk","generate":true}`) and optional extra writes */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        server: {
+                            /** @description coap://host[:port] (nosec) or coaps://host[:port] (psk) */
+                            uri: string;
+                            /** @default 1 */
+                            shortServerId?: number;
+                            /** @default 300 */
+                            lifetime?: number;
+                            /** @default U */
+                            binding?: string;
+                            defaultPmin?: number;
+                            defaultPmax?: number;
+                        };
+                        security?: {
+                            /** @enum {string} */
+                            mode: "nosec" | "psk";
+                            identity?: string;
+                            key?: string;
+                            generate?: boolean;
+                        };
+                        writes?: {
+                            path: string;
+                            value: unknown;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description The stored configuration (never a key) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            server?: {
+                                [key: string]: unknown;
+                            };
+                            security?: {
+                                mode?: string;
+                                identity?: string;
+                                generate?: boolean;
+                            };
+                            writes?: {
+                                path?: string;
+                                value?: unknown;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, query syntax, unknown property ...) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description The token role does not allow this operation */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Unsupported content type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Remove the bootstrap configuration of one endpoint (admin) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ep: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Removed */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid request (schema, query syntax, unknown property ...) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description The token role does not allow this operation */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/bootstrap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The bootstrap configuration applied to endpoints without their own; never a key */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The configuration (never a key) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            server?: {
+                                [key: string]: unknown;
+                            };
+                            security?: {
+                                mode?: string;
+                                identity?: string;
+                                generate?: boolean;
+                            };
+                            writes?: {
+                                path?: string;
+                                value?: unknown;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, query syntax, unknown property ...) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description The token role does not allow this operation */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        /** Set the bootstrap configuration applied to endpoints without their own (admin) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description What the bootstrap server writes: the DM server account, its security (`{"mode":"nosec"}`, `{"mode":"psk","identity":"…","key":"<hex>"}` or `{"mode":"psk","generate":true}`) and optional extra writes */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        server: {
+                            /** @description coap://host[:port] (nosec) or coaps://host[:port] (psk) */
+                            uri: string;
+                            /** @default 1 */
+                            shortServerId?: number;
+                            /** @default 300 */
+                            lifetime?: number;
+                            /** @default U */
+                            binding?: string;
+                            defaultPmin?: number;
+                            defaultPmax?: number;
+                        };
+                        security?: {
+                            /** @enum {string} */
+                            mode: "nosec" | "psk";
+                            identity?: string;
+                            key?: string;
+                            generate?: boolean;
+                        };
+                        writes?: {
+                            path: string;
+                            value: unknown;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description The stored configuration (never a key) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            server?: {
+                                [key: string]: unknown;
+                            };
+                            security?: {
+                                mode?: string;
+                                identity?: string;
+                                generate?: boolean;
+                            };
+                            writes?: {
+                                path?: string;
+                                value?: unknown;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, query syntax, unknown property ...) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description The token role does not allow this operation */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Unsupported content type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Remove the bootstrap configuration applied to endpoints without their own (admin) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Removed */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid request (schema, query syntax, unknown property ...) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description The token role does not allow this operation */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/bootstrap/{ep}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An endpoint's bootstrap sessions, newest first, with their outcome and steps */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ep: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Sessions, newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items?: {
+                                sessionId?: string;
+                                endpoint?: string;
+                                peer?: string;
+                                /** @enum {string} */
+                                config?: "endpoint" | "default";
+                                lwm2mVersion?: string;
+                                contentFormat?: number;
+                                /** Format: date-time */
+                                startedAt?: string;
+                                /** Format: date-time */
+                                endedAt?: string;
+                                /** @enum {string} */
+                                outcome?: "finished" | "refused" | "timeout" | "failed" | "superseded";
+                                error?: string;
+                                pskIdentity?: string;
+                                steps?: {
+                                    operation?: string;
+                                    path?: string;
+                                    code?: string;
+                                    ms?: number;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid request (schema, query syntax, unknown property ...) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description The token role does not allow this operation */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {

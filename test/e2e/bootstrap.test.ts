@@ -46,7 +46,7 @@ describe('LwM2M bootstrap server', () => {
     const events: any[] = [];
     const abort = new AbortController();
     void (async () => {
-      for await (const e of t.api.events('/api/events?types=bootstrap&deviceId=bs-11', abort.signal)) events.push(e.data);
+      for await (const e of t.api.events({ types: 'bootstrap', deviceId: 'bs-11' }, abort.signal)) events.push(e.data);
     })().catch(() => undefined);
     await new Promise((r) => setTimeout(r, 200));
     const device = new SimulatedDevice({ name: 'bs-11', seed: 1, server: bs, bootstrap: bs, coapParams: FAST, version: '1.1' });

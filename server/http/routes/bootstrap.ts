@@ -4,7 +4,7 @@ import { requireRole } from '../guard.ts';
 import { ServerError } from '../../errors.ts';
 import { parseBootstrapConfig, showBootstrapConfig } from '../../bootstrap/bootstrap-config.ts';
 import type { BootstrapStore } from '../../bootstrap/bootstrap-store.ts';
-import { endpointParam, errorBody } from '../schemas.ts';
+import { authErrors, bodyErrors, endpointParam, responses } from '../schemas.ts';
 
 const configBody = {
   type: 'object',
@@ -68,8 +68,6 @@ const sessionView = {
   },
 } as const;
 
-const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
-
 /**
  * Bootstrap configurations (`PUT/GET/DELETE /api/bootstrap/{ep}`, the default at `/api/bootstrap`) and the audit of
  * bootstrap sessions (`GET /api/bootstrap/{ep}/sessions`). A configured PSK key is never shown.
@@ -87,7 +85,7 @@ export async function bootstrapRoutes(app: FastifyInstance, ctx: ApiContext): Pr
     const what = scope === 'endpoint' ? 'of one endpoint' : 'applied to endpoints without their own';
     const params = scope === 'endpoint' ? { params: endpointParam } : {};
     const nameOf = (p: unknown) => (scope === 'endpoint' ? (p as { ep: string }).ep : undefined);
-    app.put(url, { preHandler: admin, schema: { summary: `Set the bootstrap configuration ${what} (admin)`, tags: ['bootstrap'], ...params, body: configBody, response: { 200: configView, ...errors } } }, async (req) => {
+    app.put(url, { preHandler: admin, schema: { summary: `Set the bootstrap configuration ${what} (admin)`, tags: ['bootstrap'], ...params, body: configBody, response: responses({ 200: { description: 'The stored configuration (never a key)', ...configView } }, [...authErrors, ...bodyErrors]) } }, async (req) => {
       const config = parseBootstrapConfig(req.body);
       const ep = nameOf(req.params);
       if (ep === undefined) await store().putDefault(config);
@@ -95,13 +93,13 @@ export async function bootstrapRoutes(app: FastifyInstance, ctx: ApiContext): Pr
       req.log.info({ ep: ep ?? '(default)', server: config.server.uri, security: config.security.mode }, 'bootstrap configuration set');
       return showBootstrapConfig(config);
     });
-    app.get(url, { preHandler: operator, schema: { summary: `The bootstrap configuration ${what}; never a key`, tags: ['bootstrap'], ...params, response: { 200: configView, ...errors } } }, async (req) => {
+    app.get(url, { preHandler: operator, schema: { summary: `The bootstrap configuration ${what}; never a key`, tags: ['bootstrap'], ...params, response: responses({ 200: { description: 'The configuration (never a key)', ...configView } }, [...authErrors, 404]) } }, async (req) => {
       const ep = nameOf(req.params);
       const config = ep === undefined ? await store().getDefault() : await store().getConfig(ep);
       if (!config) throw ServerError.notFound(ep === undefined ? 'no default bootstrap configuration' : `no bootstrap configuration for ${JSON.stringify(ep)}`);
       return showBootstrapConfig(config);
     });
-    app.delete(url, { preHandler: admin, schema: { summary: `Remove the bootstrap configuration ${what} (admin)`, tags: ['bootstrap'], ...params, response: { 204: { type: 'null' }, ...errors } } }, async (req, reply) => {
+    app.delete(url, { preHandler: admin, schema: { summary: `Remove the bootstrap configuration ${what} (admin)`, tags: ['bootstrap'], ...params, response: responses({ 204: { description: 'Removed', type: 'null' } }, [...authErrors, 404]) } }, async (req, reply) => {
       const ep = nameOf(req.params);
       const removed = ep === undefined ? await store().deleteDefault() : await store().deleteConfig(ep);
       if (!removed) throw ServerError.notFound(ep === undefined ? 'no default bootstrap configuration' : `no bootstrap configuration for ${JSON.stringify(ep)}`);
@@ -113,7 +111,7 @@ export async function bootstrapRoutes(app: FastifyInstance, ctx: ApiContext): Pr
     '/api/bootstrap/:ep/sessions',
     {
       preHandler: operator,
-      schema: { summary: "An endpoint's bootstrap sessions, newest first, with their outcome and steps", tags: ['bootstrap'], params: endpointParam, response: { 200: { type: 'object', properties: { items: { type: 'array', items: sessionView } } }, ...errors } },
+      schema: { summary: "An endpoint's bootstrap sessions, newest first, with their outcome and steps", tags: ['bootstrap'], params: endpointParam, response: responses({ 200: { description: 'Sessions, newest first', type: 'object', properties: { items: { type: 'array', items: sessionView } } } }, [...authErrors]) },
     },
     async (req) => {
       const { ep } = req.params as { ep: string };
