@@ -20,7 +20,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Healthy */
+                /** @description Healthy, or degraded after Redis lost its data */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2407,10 +2407,15 @@ export interface components {
         Health: {
             /** @enum {string} */
             status: "ok" | "degraded";
-            /** @enum {string} */
-            redis: "ok" | "unreachable";
+            /**
+             * @description `data-lost`: Redis was found to have lost its data within the last 10 minutes
+             * @enum {string}
+             */
+            redis: "ok" | "unreachable" | "data-lost";
             /** @description registered devices; null when Redis is unreachable */
             devices: number | null;
+            /** @description why the status is degraded (absent when ok) */
+            reasons?: string[];
         };
         ResourceDefinition: {
             id: number;

@@ -13,7 +13,7 @@ import type { LwTwinConfig } from './config.ts';
 import { isServerError, ServerError } from './errors.ts';
 import type { EventHub } from './events/event-hub.ts';
 import type { JobsApi } from './http/api-context.ts';
-import type { Logger } from './logger.ts';
+import { ThrottledLog, type Logger } from './logger.ts';
 import type { LwM2mServer } from './lwm2m/lwm2m-server.ts';
 import type { Metrics } from './metrics.ts';
 import { compileCondition } from './query/evaluate.ts';
@@ -154,7 +154,9 @@ export function twinGateway(o: Pick<JobsWiringOptions, 'twins' | 'names' | 'sync
 export async function startJobs(o: JobsWiringOptions): Promise<JobsHandle> {
   // BullMQ's own connection (workers block on it and need maxRetriesPerRequest: null), owned here
   const bullRedis = createRedisClient({ url: o.config.redisUrl, cluster: o.config.redisCluster }, { maxRetriesPerRequest: null });
-  bullRedis.on('error', (err: Error) => o.logger.warn({ err: err.message }, 'jobs: redis connection problem'));
+  const bullErrors = new ThrottledLog(o.logger, 'jobs: redis connection problem');
+  bullRedis.on('error', (err: Error) => bullErrors.error(err));
+  const backgroundErrors = new ThrottledLog(o.logger, 'jobs: background error');
   const service = new JobService({
     redis: bullRedis,
     prefix: o.keys.jobsPrefix(),
@@ -168,7 +170,7 @@ export async function startJobs(o: JobsWiringOptions): Promise<JobsHandle> {
     lockDurationMs: o.lockDurationMs ?? o.config.jobLockMs,
     stalledIntervalMs: o.stalledIntervalMs ?? Math.max(100, Math.floor((o.lockDurationMs ?? o.config.jobLockMs) / 2)),
     ...(o.sweepWhen ? { sweepWhen: o.sweepWhen } : {}),
-    onError: (err) => o.logger.warn({ err: err.message }, 'jobs: background error'),
+    onError: (err) => backgroundErrors.error(err),
   });
   const unsubscribe = service.onEvent((e: any) => {
     o.events.publish('job', { ...e }, e.deviceId);

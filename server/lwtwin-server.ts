@@ -12,11 +12,12 @@ import { EventHub } from './events/event-hub.ts';
 import { TokenAuth, type Role } from './http/auth.ts';
 import type { JobsApi } from './http/api-context.ts';
 import { buildHttpApi } from './http/http-api.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { createLogger, ThrottledLog, type Logger } from './logger.ts';
 import { LwM2mServer } from './lwm2m/lwm2m-server.ts';
 import { Metrics } from './metrics.ts';
 import { RedisRegistrationStore } from './registration/redis-registration-store.ts';
 import { RedisKeys } from './store/keys.ts';
+import { RedisHealth } from './store/redis-health.ts';
 import { RedisSecurityStore } from './security/redis-security-store.ts';
 import { startBootstrap, type BootstrapHandle } from './bootstrap/bootstrap-wiring.ts';
 import type { SecurityStore } from './security/security-store.ts';
@@ -27,6 +28,9 @@ import { TwinSync } from './sync/twin-sync.ts';
 import { CachedTwinStore } from './twin/twin-cache.ts';
 import { RedisTwinStore } from './twin/redis-twin-store.ts';
 import { startJobs, type JobsHandle } from './jobs-wiring.ts';
+
+/** Longest one shutdown step (closing the HTTP API, the job workers, flushing twins ...) may take, ms. */
+const STOP_STEP_MS = 2500;
 
 export interface LwTwinServerHandle {
   readonly config: Readonly<LwTwinConfig>;
@@ -56,6 +60,8 @@ export interface StartOptions {
   queueModeSweepMs?: number;
   /** Registration expiry sweep period, ms (tests). */
   expirySweepMs?: number;
+  /** Period of the Redis health check, ms (tests). @defaultValue 1000 */
+  redisHealthIntervalMs?: number;
   /** Defaults to the config's `adminToken`; the server refuses to start without any token. */
   tokens?: Record<string, Role>;
   /** Called with the HTTP app before it listens (tests add hooks, e.g. the API contract check). */
@@ -68,22 +74,38 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
   if (Object.keys(tokens).length === 0) throw new Error('no API token configured: set LWTWIN_ADMIN_TOKEN (or --admin-token) or tokens in the config file');
 
   const cleanups: Array<() => Promise<void> | void> = [];
-  const stop = async () => {
-    for (const c of cleanups.reverse()) {
-      try {
-        await c();
-      } catch (err) {
-        logger.warn({ err }, 'error while stopping');
+  let stopping: Promise<void> | undefined;
+  // Each step is bounded so the process stops in every state (Redis gone, devices silent, clients attached): a step
+  // that overruns is abandoned and logged.
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const c of cleanups.reverse()) {
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          await Promise.race([
+            Promise.resolve().then(c),
+            new Promise<void>((_resolve, reject) => (timer = setTimeout(() => reject(new Error(`a shutdown step took over ${STOP_STEP_MS} ms; abandoned`)), STOP_STEP_MS))),
+          ]);
+        } catch (err) {
+          logger.warn({ err }, 'error while stopping');
+        } finally {
+          clearTimeout(timer);
+        }
       }
-    }
-  };
+    })());
   try {
     // Auto-pipelining: commands issued in one tick leave in one write; registration bursts otherwise cost a syscall each.
     // A single Redis or a Redis Cluster: every store runs the same code on either (server/store/redis-client.ts).
-    const redis = createRedisClient({ url: config.redisUrl, cluster: config.redisCluster }, { maxRetriesPerRequest: 3, lazyConnect: true, enableAutoPipelining: true });
-    redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection problem'));
-    await redis.connect();
+    // While Redis is unreachable commands fail at once (no offline queue) or after commandTimeout, never hang: callers
+    // answer 503 / 5.03, notify batches wait in TwinSync's bounded buffer, health answers from RedisHealth's state.
+    const redis = createRedisClient(
+      { url: config.redisUrl, cluster: config.redisCluster },
+      { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 5000, connectTimeout: 2000, lazyConnect: true, enableAutoPipelining: true },
+    );
+    const redisErrors = new ThrottledLog(logger, 'redis connection problem');
+    redis.on('error', (err: Error) => redisErrors.error(err));
     cleanups.push(() => void redis.disconnect());
+    await redis.connect();
     const keys = new RedisKeys(config.redisPrefix);
     await migrateLayout(redis, keys, logger);
     // Several nodes on one Redis (or cluster): heartbeats, and one lease holder that runs the fleet-wide sweeps and
@@ -93,6 +115,25 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
     await fleet.start();
     cleanups.push(() => fleet.stop());
     const metrics = new Metrics();
+    let onDataLoss: () => void = () => undefined;
+    const health = new RedisHealth({
+      redis,
+      markerKey: keys.marker(config.serverId),
+      serverId: config.serverId,
+      ...(opts.redisHealthIntervalMs ? { intervalMs: opts.redisHealthIntervalMs } : {}),
+      onDataLoss: () => {
+        metrics.redisDataLosses.inc();
+        logger.error('redis lost its data (marker key missing): writing back the registrations this process holds');
+        onDataLoss();
+      },
+      onRecovered: () => logger.warn('redis reachable again'),
+    });
+    await health.start();
+    cleanups.push(() => health.stop());
+    metrics.redisUp.set(1);
+    const redisUp = setInterval(() => metrics.redisUp.set(health.reachable ? 1 : 0), 1000);
+    redisUp.unref();
+    cleanups.push(() => clearInterval(redisUp));
 
     const registry = await ObjectRegistry.loadDefault(config.objectsDirs, { onWarning: (msg) => logger.warn(msg) });
     const names = new PropertyNames(registry);
@@ -159,6 +200,7 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
     metrics.watchSetupBacklog(() => sync.keeper.backlog);
     lwm2m.start();
     cleanups.push(() => lwm2m.stop());
+    onDataLoss = () => void lwm2m.restoreAll().then((n) => logger.warn({ restored: n }, 'registrations written back after redis lost its data'));
     // Observations belong to the process: a restarted one holds none. Re-establish them, paced, without delaying start.
     void sync.recover().catch((err: unknown) => logger.error({ err }, 're-establishing observations after start failed'));
 
@@ -189,7 +231,7 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
       events,
       sseMaxBufferedBytes: config.sseMaxBufferedBytes,
       isOnline: async (r) => lwm2m.presence.isAwake(r),
-      pingRedis: async () => (await redis.ping().catch(() => 'down')) === 'PONG',
+      redisHealth: () => health.state(),
       ...(jobs ? { jobs: jobs.api } : {}),
       security,
       bootstrap: bootstrap.store,

@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { pingRedis } from './helpers/server-process.ts';
 
 let redis: ChildProcess | undefined;
 let dir: string | undefined;
@@ -24,17 +25,6 @@ function freePort(): Promise<number> {
   });
 }
 
-function ping(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.setTimeout(500, () => (s.destroy(), resolve(false)));
-    s.on('error', () => resolve(false));
-    s.on('connect', () => s.write('PING\r\n'));
-    s.on('data', (d) => (s.destroy(), resolve(d.toString().startsWith('+PONG'))));
-  });
-}
-
-/** A free port whose cluster bus port (port + 10000) is free too. */
 async function freeClusterPort(taken: Set<number>): Promise<number> {
   for (;;) {
     const port = 20_000 + Math.floor(Math.random() * 25_000);
@@ -53,8 +43,8 @@ function isFree(port: number): Promise<boolean> {
 }
 
 async function waitForPing(port: number, what: string): Promise<void> {
-  for (let i = 0; i < 100 && !(await ping(port)); i++) await new Promise((r) => setTimeout(r, 50));
-  if (!(await ping(port))) throw new Error(`test setup: ${what} did not start (is redis-server installed? \`npm test\` installs it)`);
+  for (let i = 0; i < 100 && !(await pingRedis(port)); i++) await new Promise((r) => setTimeout(r, 50));
+  if (!(await pingRedis(port))) throw new Error(`test setup: ${what} did not start (is redis-server installed? \`npm test\` installs it)`);
 }
 
 function startRedis(port: number, workDir: string, extra: string[] = []): ChildProcess {

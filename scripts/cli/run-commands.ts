@@ -74,12 +74,28 @@ async function ensureDefaultBootstrap(server: LwTwinServerHandle): Promise<{ add
   return { address: '127.0.0.1', port };
 }
 
+/** The process exits this long after SIGTERM/SIGINT at the latest, stopped cleanly or not. */
+const FORCE_EXIT_MS = 8000;
+
+/**
+ * SIGTERM/SIGINT stop cleanly; the process exits within FORCE_EXIT_MS in every state (Redis gone, devices silent).
+ * A second signal forces the exit at once, unless it comes within a second of the first: Ctrl-C in a terminal
+ * reaches both `npm start`'s wrapper, which forwards it, and this process.
+ */
 function onShutdown(stop: () => Promise<void>): void {
-  let stopping = false;
+  let firstAt = 0;
   const handler = () => {
-    if (stopping) process.exit(130);
-    stopping = true;
-    process.stderr.write('\nstopping ...\n');
+    if (firstAt !== 0) {
+      if (Date.now() - firstAt < 1000) return;
+      process.stderr.write('forced exit\n');
+      process.exit(130);
+    }
+    firstAt = Date.now();
+    process.stderr.write('\nstopping ... (signal again to force)\n');
+    setTimeout(() => {
+      process.stderr.write(`not stopped within ${FORCE_EXIT_MS / 1000} s: forcing exit\n`);
+      process.exit(1);
+    }, FORCE_EXIT_MS).unref();
     stop().then(
       () => process.exit(0),
       () => process.exit(1),

@@ -35,7 +35,7 @@ export class EventHub {
   constructor(private readonly opts: EventHubOptions) {}
 
   async start(): Promise<void> {
-    this.subscriber = duplicateClient(this.opts.redis);
+    this.subscriber = duplicateClient(this.opts.redis, { enableOfflineQueue: true, commandTimeout: undefined }); // subscribing waits for the connection
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (_channel: string, message: string) => {
       let events: ServerEvent[];

@@ -5,6 +5,7 @@ import type { RegistrationStore } from '../registration/registration-store.ts';
 import type { Registration } from '../registration/registration.ts';
 import type { BootstrapStore } from '../bootstrap/bootstrap-store.ts';
 import type { SecurityNamespace, SecurityStore } from '../security/security-store.ts';
+import type { RedisHealthState } from '../store/redis-health.ts';
 import type { TwinStore } from '../twin/twin-store.ts';
 import type { PropertyNames } from '../../objects/property-names.ts';
 import type { ObjectModel } from '../../protocol/lwm2m/model.ts';
@@ -33,8 +34,10 @@ export interface ApiContext {
   sseMaxBufferedBytes: number;
   /** Whether a registered device is reachable now (not asleep). */
   isOnline(registration: Registration): Promise<boolean>;
-  /** Redis round trip for the health check. */
-  pingRedis(): Promise<boolean>;
+  /** Redis health as last checked (never waits on Redis). */
+  redisHealth(): RedisHealthState;
+  /** Longest the health route waits for the device count, ms. @defaultValue 300 */
+  healthCountTimeoutMs?: number;
   /** Called after a twin patch changed desired properties, so they can be written to the device. */
   onDesiredChanged?(deviceId: string, changedDesired: string[]): void;
   jobs?: JobsApi;

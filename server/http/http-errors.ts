@@ -8,6 +8,7 @@ import { isObjectModelError } from '../../objects/errors.ts';
 import { ProtocolError } from '../../protocol/errors.ts';
 import { isQueryError } from '../query/query-error.ts';
 import { ServerError } from '../errors.ts';
+import { isRedisUnavailableError } from '../store/redis-health.ts';
 
 export interface ErrorBody {
   statusCode: number;
@@ -23,7 +24,7 @@ export function httpError(statusCode: number, code: string, message: string, det
 
 /** Maps any thrown value to an error body. */
 export function toErrorBody(err: unknown): ErrorBody {
-  if (err instanceof ServerError) return httpError(err.httpStatus, err.code, err.message, err.details);
+  if (err instanceof ServerError && !(err.code === 'INTERNAL' && isRedisUnavailableError(err.cause))) return httpError(err.httpStatus, err.code, err.message, err.details);
   if (isQueryError(err)) {
     const e = err as any;
     return httpError(400, e.code, e.message, e.position !== undefined ? { position: e.position, line: e.line, column: e.column } : undefined);
@@ -39,6 +40,7 @@ export function toErrorBody(err: unknown): ErrorBody {
     const code = fe.validation ? 'BAD_REQUEST' : (fe.code ?? 'BAD_REQUEST');
     return httpError(fe.statusCode, code, fe.validation ? `invalid request: ${fe.message}` : fe.message);
   }
+  if (isRedisUnavailableError(err)) return httpError(503, 'STORE_UNAVAILABLE', 'Redis is unreachable; retry later');
   return httpError(500, 'INTERNAL', 'internal error');
 }
 

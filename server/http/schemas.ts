@@ -177,8 +177,9 @@ const SHARED_SCHEMAS = {
     additionalProperties: false,
     properties: {
       status: { type: 'string', enum: ['ok', 'degraded'] },
-      redis: { type: 'string', enum: ['ok', 'unreachable'] },
+      redis: { type: 'string', enum: ['ok', 'unreachable', 'data-lost'], description: '`data-lost`: Redis was found to have lost its data within the last 10 minutes' },
       devices: { type: 'integer', nullable: true, description: 'registered devices; null when Redis is unreachable' },
+      reasons: { type: 'array', items: { type: 'string' }, description: 'why the status is degraded (absent when ok)' },
     },
   },
   ResourceDefinition: {

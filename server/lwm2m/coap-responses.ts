@@ -2,6 +2,7 @@ import { OptionNumber } from '../../protocol/coap/constants.ts';
 import { uintOption } from '../../protocol/coap/options.ts';
 import type { CoapCodeText, OutgoingResponse } from '../../protocol/coap/types.ts';
 import { isServerError } from '../errors.ts';
+import { isRedisUnavailableError } from '../store/redis-health.ts';
 
 /** A response with an optional diagnostic payload (RFC 7252 §5.5.2: UTF-8 text, meant for humans). */
 export function coapError(code: CoapCodeText, diagnostic?: string): OutgoingResponse {
@@ -20,6 +21,8 @@ export function entityTooLarge(maxBytes: number): OutgoingResponse {
 
 /** The CoAP answer for a ServerError raised while handling a device's request (its `coapCode`, else 5.00). */
 export function responseForError(err: unknown): OutgoingResponse {
-  if (isServerError(err) && err.coapCode !== undefined) return coapError(err.coapCode as CoapCodeText, err.message);
+  if (isServerError(err) && err.coapCode !== undefined && !(err.code === 'INTERNAL' && isRedisUnavailableError(err.cause))) return coapError(err.coapCode as CoapCodeText, err.message);
+  // The store is unreachable: 5.03 with Max-Age asks the device to retry later (RFC 7252 §5.9.3.4).
+  if (isRedisUnavailableError(err) || isRedisUnavailableError((err as { cause?: unknown })?.cause)) return serviceUnavailable(5, 'storage unavailable, retry later');
   return coapError('5.00');
 }

@@ -95,6 +95,7 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
   private readonly metrics?: Metrics;
   /** Peers whose unmatched notification was looked up recently: one store read per peer per 2 s at most. */
   private readonly unmatchedPeers = new LRUCache<string, true>({ max: 10_000, ttl: 2000 });
+  private readonly restoring = new Map<string, Promise<Registration | undefined>>();
 
   constructor(opts: LwM2mServerOptions) {
     const logger = opts.logger ?? SILENT_LOGGER;
@@ -113,7 +114,7 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
     this.presence = new QueueModePresence({ awakeMs, ...(opts.queueModeSweepMs === undefined ? {} : { sweepIntervalMs: positive(opts.queueModeSweepMs, 'queueModeSweepMs') }) });
     this.presence.events.on('awake', (e) => this.emit('awake', e));
     this.presence.events.on('sleeping', (e) => this.emit('sleeping', e));
-    const send = new SendHandler({ registrations: opts.registrations, model: opts.model, presence: this.presence, events: this, maxPayloadBytes });
+    const send = new SendHandler({ registrations: opts.registrations, model: opts.model, presence: this.presence, events: this, maxPayloadBytes, ...(opts.metrics ? { metrics: opts.metrics } : {}) });
     this.handler = new RegistrationHandler({
       registrations: opts.registrations,
       serverId: opts.serverId,
@@ -258,6 +259,47 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
   /** False only for a queue-mode device this process believes asleep. */
   async isAwake(endpoint: string): Promise<boolean> {
     return this.presence.isAwake(await this.operations.registration(endpoint));
+  }
+
+  // --- recovery from a Redis that lost its data -----------------------------------------------------------------
+
+  /**
+   * Writes `endpoint`'s registration back to the store from this process's memory when the store no longer has it
+   * (Redis lost its data) and this process owns it; emits `restored`. Resolves the restored registration, or
+   * undefined when there was nothing to restore (not held here, owned elsewhere, expired, or present in the store).
+   * A Register racing with the write-back may be overwritten: the device's next Update then gets 4.04 and registers
+   * again.
+   */
+  restoreRegistration(endpoint: string): Promise<Registration | undefined> {
+    // One write-back per endpoint at a time: the wipe detector and the notify path may ask together.
+    let p = this.restoring.get(endpoint);
+    if (!p) {
+      p = this.restoreOne(endpoint).finally(() => this.restoring.delete(endpoint));
+      this.restoring.set(endpoint, p);
+    }
+    return p;
+  }
+
+  private async restoreOne(endpoint: string): Promise<Registration | undefined> {
+    const held = this.cache.get(endpoint);
+    if (!held || (held.serverId !== undefined && held.serverId !== this.serverId) || held.expiresAt <= Date.now()) return undefined;
+    if (await this.registrations.getByEndpoint(endpoint)) return undefined;
+    await this.registrations.add(held);
+    this.metrics?.registrationsRestored.inc();
+    this.logger.info({ endpoint, registrationId: held.registrationId }, 'lwm2m: registration missing from the store written back from memory');
+    this.emit('restored', { registration: held });
+    return held;
+  }
+
+  /** `restoreRegistration` for every registration this process holds (after Redis was found empty); resolves how many. */
+  async restoreAll(): Promise<number> {
+    let restored = 0;
+    const held = this.cache.values().filter((r) => r.serverId === undefined || r.serverId === this.serverId);
+    for (let i = 0; i < held.length; i += 100) {
+      const done = await Promise.all(held.slice(i, i + 100).map((r) => this.restoreRegistration(r.endpoint).catch(() => undefined)));
+      restored += done.filter(Boolean).length;
+    }
+    return restored;
   }
 
   /**

@@ -39,6 +39,11 @@ export class RegistrationCache {
     if (known && (registrationId === undefined || known.registrationId === registrationId)) this.cache.delete(endpoint);
   }
 
+  /** Every cached registration (most recently used first). */
+  values(): Registration[] {
+    return [...this.cache.values()].map((e) => e.reg);
+  }
+
   clear(): void {
     this.cache.clear();
   }

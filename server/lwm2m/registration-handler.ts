@@ -137,7 +137,11 @@ export class RegistrationHandler {
     const rejected = this.checkBody(req);
     if (rejected) return this.reject(rejected);
     const existing = await registrations.getById(registrationId);
-    if (!existing) return this.reject(coapError('4.04', `no registration ${registrationId}`));
+    if (!existing) {
+      // OMA LwM2M TS Core 1.1.1 §6.2.2: 4.04 makes the client register again at once (e.g. after Redis lost its data).
+      this.opts.metrics?.unknownDeviceMessages.inc({ message: 'update' });
+      return this.reject(coapError('4.04', `no registration ${registrationId}`));
+    }
     let update: RegistrationUpdate;
     try {
       const params = parseUpdateParams(req.uriQuery, existing.lwm2mVersion);

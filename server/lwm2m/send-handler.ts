@@ -4,6 +4,7 @@ import type { LwM2mTimedLeaf } from '../../protocol/lwm2m/codec/types.ts';
 import { ContentFormat, contentFormatName } from '../../protocol/lwm2m/content-format.ts';
 import type { ModelLookup } from '../../protocol/lwm2m/model.ts';
 import { isProtocolError } from '../../protocol/errors.ts';
+import type { Metrics } from '../metrics.ts';
 import type { RegistrationStore } from '../registration/registration-store.ts';
 import { coapError, entityTooLarge } from './coap-responses.ts';
 import type { QueueModePresence } from './queue-mode.ts';
@@ -16,6 +17,7 @@ export interface SendHandlerOptions {
   readonly presence: QueueModePresence;
   readonly events: TypedEmitter<LwM2mServerEvents>;
   readonly maxPayloadBytes: number;
+  readonly metrics?: Metrics;
   /** @defaultValue Date.now */
   readonly now?: () => number;
 }
@@ -48,7 +50,10 @@ export class SendHandler {
   async handle(req: IncomingRequest): Promise<OutgoingResponse> {
     if (req.payload.length > this.opts.maxPayloadBytes) return entityTooLarge(this.opts.maxPayloadBytes);
     const registration = await this.opts.registrations.getByPeer(req.peer);
-    if (!registration) return coapError('4.00', 'Send from an address with no registration: register first');
+    if (!registration) {
+      this.opts.metrics?.unknownDeviceMessages.inc({ message: 'send' });
+      return coapError('4.00', 'Send from an address with no registration: register first');
+    }
     this.opts.presence.touch(registration.endpoint);
     const cf = req.contentFormat;
     if (cf === undefined || !this.formats.includes(cf)) {

@@ -37,6 +37,12 @@ export const ALL_SHARDS: readonly number[] = Object.freeze(Array.from({ length: 
 export class RedisKeys {
   constructor(readonly prefix = 'lwtwin:') {}
 
+  // --- liveness ------------------------------------------------------------------------------------------------
+  /** String: written by one server process at start; its disappearance means Redis lost its data (redis-health.ts). */
+  marker(serverId: string): string {
+    return `${this.prefix}marker:${serverId}`;
+  }
+
   /** The hash tag of index shard `shard`. */
   private shardTag(shard: number): string {
     return `{idx:${shard}}`;

@@ -17,7 +17,7 @@ export interface RedisTarget {
 }
 
 /** Options that apply to one node connection (single Redis, or each cluster node). */
-export type NodeOptions = Pick<RedisOptions, 'maxRetriesPerRequest' | 'lazyConnect' | 'enableAutoPipelining' | 'connectionName'>;
+export type NodeOptions = Pick<RedisOptions, 'maxRetriesPerRequest' | 'lazyConnect' | 'enableAutoPipelining' | 'connectionName' | 'enableOfflineQueue' | 'commandTimeout' | 'connectTimeout'>;
 
 /** The seed URLs of a target (at least one). */
 export function seedUrls(url: string): string[] {
@@ -44,6 +44,7 @@ export function createRedisClient(target: RedisTarget, options: NodeOptions = {}
   const { enableAutoPipelining, lazyConnect, ...perNode } = options;
   const clusterOptions: ClusterOptions = {
     ...(enableAutoPipelining !== undefined ? { enableAutoPipelining } : {}),
+    ...(options.enableOfflineQueue !== undefined ? { enableOfflineQueue: options.enableOfflineQueue } : {}),
     ...(lazyConnect !== undefined ? { lazyConnect } : {}),
     redisOptions: {
       ...perNode,
@@ -66,6 +67,7 @@ export function duplicateClient(client: RedisClient, options: NodeOptions = {}):
   return client.duplicate(undefined, {
     ...client.options,
     ...(enableAutoPipelining !== undefined ? { enableAutoPipelining } : {}),
+    ...(options.enableOfflineQueue !== undefined ? { enableOfflineQueue: options.enableOfflineQueue } : {}),
     ...(lazyConnect !== undefined ? { lazyConnect } : {}),
     redisOptions: { ...client.options.redisOptions, ...perNode },
   });

@@ -132,6 +132,18 @@ export class ObservationKeeper {
     this.pump();
   }
 
+  /** A registration written back after Redis lost it: its twin is new, so record the state again (or set up). */
+  restored(reg: Registration): void {
+    const s = this.states.get(reg.endpoint);
+    if (s && s.registrationId === reg.registrationId && s.phase === 'observing' && this.isLive(reg)) {
+      void this.writeState(reg, this.stateOf(reg, 'observing'));
+      return;
+    }
+    if (s && (s.phase === 'queued' || s.phase === 'running')) return;
+    this.forget(reg.endpoint);
+    this.want(reg, 'registration restored after Redis lost it');
+  }
+
   /**
    * After a start: walks every registration in the store and sets up the observations of those this process owns,
    * marking their twins `pending` first (the twin must not keep claiming observations the previous process held).

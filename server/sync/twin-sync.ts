@@ -22,12 +22,14 @@ import type { Registration } from '../registration/registration.ts';
 import { toReportedUpdates } from '../twin/reported-mapping.ts';
 import type { ReportedUpdate } from '../twin/reported-fields.ts';
 import type { TwinStore } from '../twin/twin-store.ts';
+import { ReportedWriter, type ReportedWriterOptions } from './reported-writer.ts';
 import { ObservationKeeper, type ObserveSettings } from './observation-keeper.ts';
 import type { Twin, TwinMetadata, TwinObject, TwinSection } from '../twin/twin.ts';
 
 export type { ObserveSettings } from './observation-keeper.ts';
 
-export interface TwinSyncOptions {
+/** The batching options (`flushDelayMs`, `maxBatch`, `maxBufferBytes`) are the ReportedWriter's. */
+export interface TwinSyncOptions extends Pick<ReportedWriterOptions, 'flushDelayMs' | 'maxBatch' | 'maxBufferBytes'> {
   lwm2m: LwM2mServer;
   twins: TwinStore;
   names: PropertyNames;
@@ -36,10 +38,8 @@ export interface TwinSyncOptions {
   logger: Logger;
   metrics?: Metrics;
   events?: EventHub;
-  /** Longest a reported value waits in the batch, ms. @defaultValue 5 */
-  flushDelayMs?: number;
-  /** Batch size that triggers an immediate flush. @defaultValue 2000 */
-  maxBatch?: number;
+  /** Longest `stop` waits for Redis to take the values still buffered, ms. @defaultValue 2000 */
+  stopFlushMs?: number;
   /** Devices whose observations are being set up at once. @defaultValue 64 */
   setupConcurrency?: number;
   /** Observation set-ups started per second. @defaultValue 200 */
@@ -49,10 +49,8 @@ export interface TwinSyncOptions {
 }
 
 export class TwinSync {
-  private batch: ReportedUpdate[] = [];
-  private batchReceivedAt: number[] = [];
-  private flushTimer?: NodeJS.Timeout;
-  private flushing: Promise<void> = Promise.resolve();
+  /** Batches reported values into Redis, keeping them (bounded) while Redis is unreachable. */
+  readonly writer: ReportedWriter;
   /** Sets up and re-establishes the observations of this process's devices. */
   readonly keeper: ObservationKeeper;
   private readonly desiredInFlight = new Set<string>();
@@ -62,6 +60,16 @@ export class TwinSync {
   private stopped = false;
 
   constructor(private readonly opts: TwinSyncOptions) {
+    this.writer = new ReportedWriter({
+      twins: opts.twins,
+      logger: opts.logger,
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
+      ...(opts.events ? { events: opts.events } : {}),
+      ...(opts.flushDelayMs !== undefined ? { flushDelayMs: opts.flushDelayMs } : {}),
+      ...(opts.maxBatch !== undefined ? { maxBatch: opts.maxBatch } : {}),
+      ...(opts.maxBufferBytes !== undefined ? { maxBufferBytes: opts.maxBufferBytes } : {}),
+      onMissingTwins: (eps, updates) => this.restoreMissing(eps, updates),
+    });
     this.keeper = new ObservationKeeper({
       lwm2m: opts.lwm2m,
       twins: opts.twins,
@@ -88,6 +96,9 @@ export class TwinSync {
       void lwm2m.getRegistration(endpoint).then((reg) => this.keeper.want(reg, 'wake-up without live observations'), () => undefined);
       void this.onReachable(endpoint);
     });
+    lwm2m.on('restored', ({ registration }) => {
+      void this.recordRegistration(registration).then((ok) => ok && this.keeper.restored(registration));
+    });
     lwm2m.on('unobserved', ({ registration }) => this.keeper.want(registration, 'notification for an observation this server did not hold'));
     lwm2m.on('sleeping', ({ endpoint }) => void this.setConnection(endpoint, 'asleep'));
     lwm2m.on('deregistered', ({ registration }) => void this.onGone(registration, 'deregistered'));
@@ -109,13 +120,12 @@ export class TwinSync {
     this.stopped = true;
     this.keeper.stop();
     this.unsubscribeChanges?.();
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    await this.flush();
+    await this.writer.close(this.opts.stopFlushMs ?? 2000);
   }
 
   // --- device → twin ----------------------------------------------------------------------------------------------
 
-  /** Queues reported values; they reach Redis within `flushDelayMs` in one batched write. */
+  /** Queues reported values; they reach Redis within `flushDelayMs` in one batched write (or when Redis is back). */
   enqueue(ep: string, leaves: readonly LwM2mLeaf[], source: ReportedUpdate['source'], receivedAt: number): void {
     let updates: ReportedUpdate[];
     try {
@@ -124,54 +134,48 @@ export class TwinSync {
       this.opts.logger.warn({ err, ep }, 'twin sync: dropping values that have no twin representation');
       return;
     }
-    for (const u of updates) {
-      this.batch.push(u);
-      this.batchReceivedAt.push(receivedAt);
-    }
-    if (this.batch.length >= (this.opts.maxBatch ?? 2000)) void this.flush();
-    else if (!this.flushTimer) this.flushTimer = setTimeout(() => void this.flush(), this.opts.flushDelayMs ?? 5);
+    this.writer.push(updates, receivedAt);
   }
 
   /** Writes the pending batch; resolves when everything queued before the call is in Redis. */
   flush(): Promise<void> {
-    if (this.flushTimer) {
-      clearTimeout(this.flushTimer);
-      this.flushTimer = undefined;
-    }
-    if (this.batch.length === 0) return this.flushing;
-    const batch = this.batch;
-    const times = this.batchReceivedAt;
-    this.batch = [];
-    this.batchReceivedAt = [];
-    // Batches are written one after another so a later batch never overtakes an earlier one.
-    this.flushing = this.flushing.then(async () => {
-      try {
-        const result = await this.opts.twins.applyReported(batch);
-        const now = Date.now();
-        const m = this.opts.metrics;
-        if (m) {
-          m.twinWrites.inc({ source: 'device' }, batch.length);
-          for (const t of times) m.notifyToTwin.observe((now - t) / 1000);
-        }
-        if (this.opts.events) {
-          for (const d of result.devices) {
-            if (d.changed) this.opts.events.publish('reported', { version: d.version, properties: d.changedProperties }, d.ep);
-          }
-        }
-      } catch (err) {
-        this.opts.logger.error({ err, size: batch.length }, 'twin sync: writing reported values failed');
-      }
-    });
-    return this.flushing;
+    return this.writer.flush();
   }
 
   // --- registration life cycle ------------------------------------------------------------------------------------
 
   private async onRegistered(reg: Registration): Promise<void> {
+    this.opts.events?.publish('registered', { registrationId: reg.registrationId, lwm2mVersion: reg.lwm2mVersion, binding: reg.binding, queueMode: reg.queueMode }, reg.endpoint);
+    if (await this.recordRegistration(reg)) this.keeper.want(reg, 'registered');
+  }
+
+  /**
+   * Devices whose twin was missing when their values were written (Redis lost its data): registrations this process
+   * still holds are written back with their twins, and their values are returned to be written again.
+   */
+  private async restoreMissing(eps: string[], updates: ReportedUpdate[]): Promise<ReportedUpdate[]> {
+    const restored = new Set<string>();
+    for (const ep of eps) {
+      const reg = await this.opts.lwm2m.restoreRegistration(ep).catch(() => undefined);
+      // Restored: the 'restored' listener records the twin; wait for it here so the values land in it.
+      if (reg) {
+        if (await this.recordRegistration(reg)) restored.add(ep);
+      } else if (!(await this.opts.twins.get(ep).catch(() => undefined))) {
+        // Not held here and not in Redis: forget its observations, so its next notification gets an RST.
+        this.opts.metrics?.unknownDeviceMessages.inc({ message: 'notification' });
+        this.opts.lwm2m.observations.dropAll(ep);
+      } else {
+        restored.add(ep); // someone else re-created it meanwhile (a Register): write the values again
+      }
+    }
+    return updates.filter((u) => restored.has(u.ep));
+  }
+
+  /** Creates the twin if needed and records the registration (`lwm2m.*`) and the connection in it; false on failure. */
+  private async recordRegistration(reg: Registration): Promise<boolean> {
     try {
       await this.opts.twins.ensure(reg.endpoint);
       const now = Date.now();
-      this.opts.events?.publish('registered', { registrationId: reg.registrationId, lwm2mVersion: reg.lwm2mVersion, binding: reg.binding, queueMode: reg.queueMode }, reg.endpoint);
       const objects: Record<string, string> = {};
       for (const l of reg.objectLinks) if (l.objectId !== 0) objects[String(l.objectId)] = l.version ?? this.opts.registry.object(l.objectId)?.version ?? '1.0';
       const registrationProps: Record<string, string | number | boolean | Record<string, string>> = {
@@ -190,11 +194,11 @@ export class TwinSync {
       }
       await this.opts.twins.applyReported(updates);
       await this.opts.twins.setConnection(reg.endpoint, 'connected', now);
+      return true;
     } catch (err) {
       this.opts.logger.error({ err, ep: reg.endpoint }, 'twin sync: recording a registration failed');
-      return;
+      return false;
     }
-    this.keeper.want(reg, 'registered');
   }
 
   private async onReachable(ep: string, reg?: Registration): Promise<void> {

@@ -5,7 +5,7 @@
  * a Redis Cluster PUBLISH reaches every node, so the subscriber may sit on any of them.
  */
 import { duplicateClient, type RedisClient } from '../store/redis-client.ts';
-import type { Logger } from '../logger.ts';
+import { ThrottledLog, type Logger } from '../logger.ts';
 import type { TwinChange } from './twin-store.ts';
 
 export class RedisChangeFeed {
@@ -38,7 +38,8 @@ export class RedisChangeFeed {
 
   private subscribe(): Promise<void> {
     if (this.subscribed) return this.subscribed;
-    const subscriber = duplicateClient(this.redis);
+    // Subscribing waits for the connection (the caller's client may have its offline queue off).
+    const subscriber = duplicateClient(this.redis, { enableOfflineQueue: true, commandTimeout: undefined });
     this.subscriber = subscriber;
     subscriber.on('message', (_channel: string, message: string) => {
       let change: TwinChange;
@@ -55,7 +56,8 @@ export class RedisChangeFeed {
       if (connected) this.emit({ ep: '*', sections: ['resync'], version: 0 });
       connected = true;
     });
-    subscriber.on('error', (err: Error) => this.logger?.warn({ err }, 'twin change feed: subscriber connection error'));
+    const errors = this.logger ? new ThrottledLog(this.logger, 'twin change feed: subscriber connection error') : undefined;
+    subscriber.on('error', (err: Error) => errors?.error(err));
     this.subscribed = subscriber.subscribe(this.channel).then(() => undefined);
     return this.subscribed;
   }
