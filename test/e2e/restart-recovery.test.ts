@@ -27,7 +27,7 @@ describe('a restarted server re-establishes its observations', () => {
       '--observe-pmin', '0', '--observe-pmax', '30', '--observe-overrides', '{}', '--log-level', 'error'];
     const api = new ApiClient(`http://127.0.0.1:${httpPort}`, TOKEN);
     let server = spawnServer(args, children);
-    await eventually(() => api.get('/api/health'), 'the server to start', 30_000, 200);
+    await eventually(() => api.get('/api/health'), 'the server to start', 60_000, 200);
 
     sim = startSimulator({ count: DEVICES.length, server: { address: '127.0.0.1', port: coapPort }, prefix: 'rr-', seed: 5, tickMs: 200, lifetime: 600 });
     await sim.ready;
@@ -37,7 +37,7 @@ describe('a restarted server re-establishes its observations', () => {
     /** Every device's battery reaches its twin with a timestamp after `since`, under the same registration. */
     const twinsMoveAfter = async (since: number, what: string) => {
       for (const [i, ep] of DEVICES.entries()) {
-        await eventually(async () => Date.parse((await api.get(`/api/devices/${ep}/properties/device.batteryLevel`)).lastUpdated) > since, `${ep}'s battery after ${what}`, 20_000, 100);
+        await eventually(async () => Date.parse((await api.get(`/api/devices/${ep}/properties/device.batteryLevel`)).lastUpdated) > since, `${ep}'s battery after ${what}`, 40_000, 100);
         expect((await api.get(`/api/devices/${ep}`)).registrationId).toBe(registrationIds[i]);
         const twin = await api.get(`/api/devices/${ep}/twin`);
         expect(Object.values(twin.observationState).map((s: any) => s.status)).toEqual(['observing', 'observing', 'observing', 'observing']);
@@ -47,7 +47,7 @@ describe('a restarted server re-establishes its observations', () => {
     server.kill('SIGKILL');
     await exitOf(server, 5000);
     server = spawnServer(args, children);
-    await eventually(() => api.get('/api/health'), 'the server after kill -9', 30_000, 200);
+    await eventually(() => api.get('/api/health'), 'the server after kill -9', 60_000, 200);
     await twinsMoveAfter(Date.now(), 'kill -9');
 
     server.kill('SIGTERM');
@@ -55,11 +55,11 @@ describe('a restarted server re-establishes its observations', () => {
     expect(exited).toBeDefined();
     expect(exited?.code).toBe(0);
     spawnServer(args, children);
-    await eventually(() => api.get('/api/health'), 'the server after SIGTERM', 30_000, 200);
+    await eventually(() => api.get('/api/health'), 'the server after SIGTERM', 60_000, 200);
     await twinsMoveAfter(Date.now(), 'a graceful restart');
 
     const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
     expect(metrics).not.toMatch(/lwtwin_registrations_total\{op="register"\} [1-9]/); // nobody re-registered
     expect(metrics).toMatch(/lwtwin_observation_setups_total\{outcome="observing"\} [1-9]/);
-  }, 120_000);
+  }, 240_000);
 });
