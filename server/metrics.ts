@@ -21,14 +21,11 @@ export class Metrics {
   readonly registrationsRestored = new Counter({ name: 'lwtwin_registrations_restored_total', help: 'Registrations missing from Redis written back from this process\'s memory', registers: [this.registry] });
   readonly downlinkRefused = new Counter({ name: 'lwtwin_downlink_refused_total', help: 'Requests to devices not sent because their address exceeded the per-address request rate', registers: [this.registry] });
   readonly sseClosed = new Counter({ name: 'lwtwin_sse_closed_total', help: 'Event streams ended: client left, slow-consumer (disconnected by the server), server', labelNames: ['reason'] as const, registers: [this.registry] });
-<<<<<<< HEAD
   readonly bootstrap = new Counter({ name: 'lwtwin_bootstrap_total', help: 'Bootstrap-Requests (accepted, throttled, unknown) and sessions by outcome (finished, refused, timeout, failed, superseded)', labelNames: ['outcome'] as const, registers: [this.registry] });
-=======
   readonly notifyBufferBytes = new Gauge({ name: 'lwtwin_notify_buffer_bytes', help: 'Reported values waiting to be written to Redis (batched, or kept while Redis is unreachable), bytes', registers: [this.registry] });
   readonly notifyBufferDropped = new Counter({ name: 'lwtwin_notify_buffer_dropped_total', help: 'Reported values dropped because the buffer was over its bound or the process stopped while Redis was unreachable', registers: [this.registry] });
   readonly redisDataLosses = new Counter({ name: 'lwtwin_redis_data_losses_total', help: 'Times this process found Redis had lost its data (marker key missing)', registers: [this.registry] });
   readonly redisUp = new Gauge({ name: 'lwtwin_redis_up', help: '1 while the last Redis health check succeeded, else 0', registers: [this.registry] });
->>>>>>> 5aac992 (redis outages and data loss: health answers from a bounded health check (503 + reasons while unreachable, degraded after a data loss found by a marker key), reads fail fast with 503 (no offline queue, command timeout), notify batches wait in a byte-bounded buffer and are written oldest first when Redis returns, registrations held in memory are written back after a wipe, unknown Update/Send/notification counted, shutdown steps bounded and the CLI forces exit after 8 s, redis error storms logged once per interval)
   readonly jobs = new Counter({ name: 'lwtwin_jobs_total', help: 'Device jobs finished by this process', labelNames: ['type', 'outcome'] as const, registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
