@@ -19,6 +19,16 @@ export interface LwTwinConfig {
   coapPort: number;
   /** Address the CoAP socket binds to. @defaultValue '0.0.0.0' */
   coapHost: string;
+  /** UDP port of the CoAP-over-DTLS (coaps) server (RFC 7252 §9.1: 5684). @defaultValue 5684 */
+  coapsPort: number;
+  /** PEM file with the server's P-256 private key for ECDHE_ECDSA (RPK/X.509); unset: an ephemeral key per process. @defaultValue undefined */
+  dtlsKey?: string;
+  /** PEM file with the server's certificate chain (leaf first) for X.509 devices. @defaultValue undefined */
+  dtlsCert?: string;
+  /** PEM file with the CA certificates X.509 devices must chain to. @defaultValue undefined (X.509 devices refused) */
+  dtlsCa?: string;
+  /** Refuse plain CoAP registrations: only DTLS-authenticated devices may register. @defaultValue false */
+  requireDtls: boolean;
   /** HTTP API port. @defaultValue 8080 */
   httpPort: number;
   /** Address the HTTP API binds to. @defaultValue '0.0.0.0' */
@@ -142,6 +152,18 @@ const directory: Parser<string> = (raw, name) => {
   if (!ok) throw new ConfigError(`${name}: ${JSON.stringify(dir)} is not a directory`);
   return dir;
 };
+/** A readable PEM file: resolved to an absolute path (the server reads and parses it at start-up). */
+const pemFile: Parser<string> = (raw, name) => {
+  const file = path.resolve(str(raw, name));
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`${name}: cannot read ${JSON.stringify(file)}: ${(e as Error).message}`);
+  }
+  if (!text.includes('-----BEGIN ')) throw new ConfigError(`${name}: ${JSON.stringify(file)} is not a PEM file`);
+  return file;
+};
 const origin: Parser<string> = (raw, name) => {
   const s = str(raw, name);
   let u: URL;
@@ -214,6 +236,11 @@ interface OptionSpec {
 export const OPTIONS: OptionSpec[] = [
   { key: 'coapPort', flag: 'coap-port', env: 'LWTWIN_COAP_PORT', parse: port, default: () => 5683, help: 'UDP port of the CoAP server' },
   { key: 'coapHost', flag: 'coap-host', env: 'LWTWIN_COAP_HOST', parse: str, default: () => '0.0.0.0', help: 'address the CoAP socket binds to' },
+  { key: 'coapsPort', flag: 'coaps-port', env: 'LWTWIN_COAPS_PORT', parse: port, default: () => 5684, help: 'UDP port of the CoAP-over-DTLS (coaps) server' },
+  { key: 'dtlsKey', flag: 'dtls-key', env: 'LWTWIN_DTLS_KEY', parse: pemFile, default: () => undefined, help: 'PEM file: the server P-256 private key for RPK/X.509 devices (unset: ephemeral)' },
+  { key: 'dtlsCert', flag: 'dtls-cert', env: 'LWTWIN_DTLS_CERT', parse: pemFile, default: () => undefined, help: 'PEM file: the server certificate chain for X.509 devices' },
+  { key: 'dtlsCa', flag: 'dtls-ca', env: 'LWTWIN_DTLS_CA', parse: pemFile, default: () => undefined, help: 'PEM file: CA certificates X.509 devices must chain to' },
+  { key: 'requireDtls', flag: 'require-dtls', env: 'LWTWIN_REQUIRE_DTLS', parse: bool, default: () => false, help: 'refuse plain CoAP registrations' },
   { key: 'httpPort', flag: 'http-port', env: 'LWTWIN_HTTP_PORT', parse: port, default: () => 8080, help: 'HTTP API port' },
   { key: 'httpHost', flag: 'http-host', env: 'LWTWIN_HTTP_HOST', parse: str, default: () => '0.0.0.0', help: 'address the HTTP API binds to' },
   { key: 'redisUrl', flag: 'redis-url', env: 'LWTWIN_REDIS_URL', parse: redisUrl, default: () => 'redis://127.0.0.1:6379', help: 'Redis URL (with --redis-cluster: seed node URLs, comma-separated)' },

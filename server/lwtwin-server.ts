@@ -25,6 +25,9 @@ import { migrateLayout } from './store/migrate-layout.ts';
 import { FleetCoordinator } from './fleet/fleet-coordinator.ts';
 import { createRedisClient } from './store/redis-client.ts';
 import { TwinSync } from './sync/twin-sync.ts';
+import { dtlsServerCredentials } from './security/dtls-credentials.ts';
+import { DtlsSocket } from '../protocol/dtls/dtls-socket.ts';
+import type { DtlsSocketOptions } from '../protocol/dtls/dtls-options.ts';
 import { CachedTwinStore } from './twin/twin-cache.ts';
 import { RedisTwinStore } from './twin/redis-twin-store.ts';
 import { startJobs, type JobsHandle } from './jobs-wiring.ts';
@@ -35,6 +38,8 @@ const STOP_STEP_MS = 2500;
 export interface LwTwinServerHandle {
   readonly config: Readonly<LwTwinConfig>;
   readonly coapPort: number;
+  /** The coaps (CoAP over DTLS) port. */
+  readonly coapsPort: number;
   readonly httpPort: number;
   readonly httpUrl: string;
   readonly lwm2m: LwM2mServer;
@@ -56,6 +61,8 @@ export interface StartOptions {
   jobs?: boolean;
   /** Test hooks for the CoAP endpoint (shorter ACK timeouts). */
   coapParams?: { ackTimeoutMs?: number; requestTimeoutMs?: number };
+  /** Test hooks for the DTLS socket (short retransmission timers, small caps). */
+  dtls?: Partial<Omit<DtlsSocketOptions, 'server' | 'client' | 'port' | 'address'>>;
   /** Queue-mode presence sweep period, ms (tests). */
   queueModeSweepMs?: number;
   /** Registration expiry sweep period, ms (tests). */
@@ -154,6 +161,16 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
       dm: new RedisSecurityStore({ redis, keys, namespace: 'dm', ...(config.serverSecret ? { serverSecret: config.serverSecret } : {}) }),
       bootstrap: new RedisSecurityStore({ redis, keys, namespace: 'bootstrap', ...(config.serverSecret ? { serverSecret: config.serverSecret } : {}) }),
     });
+    const { credentials, ephemeralKey } = dtlsServerCredentials(config, security.dm);
+    if (ephemeralKey) logger.warn('no --dtls-key: RPK/X.509 devices see an ephemeral server key that changes on every restart');
+    const dtls = await DtlsSocket.bind({ port: config.coapsPort, address: config.coapHost, server: credentials, socketBufferBytes: 8 * 1024 * 1024, ...(opts.dtls ?? {}) });
+    const secureEndpoint = CoapEndpoint.over(dtls, { ...(opts.coapParams ? { params: opts.coapParams } : {}), maxInFlight: 50_000 } as Parameters<typeof CoapEndpoint.over>[1]);
+    cleanups.push(() => secureEndpoint.close());
+    secureEndpoint.on('warning', (err: Error) => logger.debug({ err: err.message }, 'coaps warning'));
+    dtls.on('handshakeFailed', (peer: { address: string; port: number }, err: Error) => logger.info({ peer, reason: err.message }, 'dtls handshake failed'));
+    metrics.watchDtls(() => dtls.stats());
+    const coapsPort = dtls.address().port;
+
     const twinStore = new RedisTwinStore({ redis, keys, logger });
     const twins = await CachedTwinStore.create(twinStore, { maxEntries: config.cacheSize });
     cleanups.push(() => twins.close());
@@ -161,6 +178,9 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
 
     const lwm2m = new LwM2mServer({
       endpoint,
+      secureEndpoint,
+      security: security.dm,
+      requireDtls: config.requireDtls,
       registrations,
       model: registry,
       serverId: config.serverId,
@@ -240,10 +260,11 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
     cleanups.push(() => app.close());
     const httpPort = (app.server.address() as { port: number }).port;
     const host = config.httpHost === '0.0.0.0' ? '127.0.0.1' : config.httpHost;
-    logger.info({ coapPort: endpoint.localAddress.port, httpPort, serverId: config.serverId }, 'lwtwin server started');
+    logger.info({ coapPort: endpoint.localAddress.port, coapsPort, httpPort, serverId: config.serverId }, 'lwtwin server started');
     return {
       config,
       coapPort: endpoint.localAddress.port,
+      coapsPort,
       httpPort,
       httpUrl: `http://${host}:${httpPort}`,
       lwm2m,

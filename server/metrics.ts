@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DtlsStats } from '../protocol/dtls/dtls-socket.ts';
 
 /** Prometheus metrics of one server process, served at `GET /metrics`. */
 export class Metrics {
@@ -26,6 +27,9 @@ export class Metrics {
   readonly notifyBufferDropped = new Counter({ name: 'lwtwin_notify_buffer_dropped_total', help: 'Reported values dropped because the buffer was over its bound or the process stopped while Redis was unreachable', registers: [this.registry] });
   readonly redisDataLosses = new Counter({ name: 'lwtwin_redis_data_losses_total', help: 'Times this process found Redis had lost its data (marker key missing)', registers: [this.registry] });
   readonly redisUp = new Gauge({ name: 'lwtwin_redis_up', help: '1 while the last Redis health check succeeded, else 0', registers: [this.registry] });
+  readonly dtlsSessions: Gauge<'state'>;
+  readonly dtlsEvents: Counter<'event'>;
+  private dtlsStats?: () => DtlsStats;
   readonly jobs = new Counter({ name: 'lwtwin_jobs_total', help: 'Device jobs finished by this process', labelNames: ['type', 'outcome'] as const, registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
@@ -53,6 +57,38 @@ export class Metrics {
         this.inc({ result: 'miss' }, s.misses);
       },
     });
+    const dtls = () => this.dtlsStats?.();
+    this.dtlsSessions = new Gauge({
+      name: 'lwtwin_dtls_sessions',
+      help: 'DTLS associations on the coaps socket: established sessions and handshakes in progress',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const s = dtls();
+        if (!s) return;
+        this.set({ state: 'established' }, s.sessions);
+        this.set({ state: 'handshaking' }, s.handshakes);
+      },
+    });
+    this.dtlsEvents = new Counter({
+      name: 'lwtwin_dtls_events_total',
+      help: 'coaps socket events: hello_verify (cookie sent), handshake_completed/resumed/failed/refused (at a cap), bad_record, replayed_record, session_expired',
+      labelNames: ['event'] as const,
+      registers: [this.registry],
+      collect() {
+        const s = dtls();
+        if (!s) return;
+        this.reset();
+        this.inc({ event: 'hello_verify' }, s.helloVerifyRequests);
+        this.inc({ event: 'handshake_completed' }, s.handshakesCompleted);
+        this.inc({ event: 'handshake_resumed' }, s.handshakesResumed);
+        this.inc({ event: 'handshake_failed' }, s.handshakesFailed);
+        this.inc({ event: 'handshake_refused' }, s.handshakesRefused);
+        this.inc({ event: 'bad_record' }, s.badRecords);
+        this.inc({ event: 'replayed_record' }, s.replayedRecords);
+        this.inc({ event: 'session_expired' }, s.sessionsExpired);
+      },
+    });
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'lwtwin_' });
   }
 
@@ -64,5 +100,10 @@ export class Metrics {
   /** Reports the twin cache's hit and miss counters as `lwtwin_twin_cache_total`. */
   watchCache(stats: () => { hits: number; misses: number }): void {
     this.cacheStats = stats;
+  }
+
+  /** Reports the coaps socket's sessions and counters as `lwtwin_dtls_sessions` and `lwtwin_dtls_events_total`. */
+  watchDtls(stats: () => DtlsStats): void {
+    this.dtlsStats = stats;
   }
 }

@@ -55,6 +55,8 @@ export interface ObserveOutcome extends ObserveResult {
 
 export interface DeviceOperationsOptions {
   readonly coap: CoapEndpoint;
+  /** The coaps:// endpoint (CoAP over DTLS): requests to devices registered over DTLS go through their session. */
+  readonly coaps?: CoapEndpoint;
   readonly registrations: RegistrationStore;
   readonly model: ModelLookup;
   readonly presence: QueueModePresence;
@@ -80,6 +82,13 @@ export interface DeviceOperationsOptions {
 export class DeviceOperations {
   constructor(private readonly opts: DeviceOperationsOptions) {}
 
+  /** The endpoint a device registered through: its DTLS session, or plain CoAP. */
+  private endpointFor(reg: Registration): CoapEndpoint {
+    if (reg.security === undefined) return this.opts.coap;
+    if (this.opts.coaps === undefined) throw ServerError.notFound(`device ${reg.endpoint} registered over DTLS, which this process does not serve`, { endpoint: reg.endpoint });
+    return this.opts.coaps;
+  }
+
   /** The registration of `endpoint`, or NOT_FOUND. */
   async registration(endpoint: string): Promise<Registration> {
     if (typeof endpoint !== 'string' || endpoint === '') throw ServerError.badRequest('an endpoint name is required');
@@ -99,7 +108,7 @@ export class DeviceOperations {
   /** Sends `request` to `endpoint` and resolves with its parsed result. */
   async send<T>(endpoint: string, request: DownlinkRequest<T>, opts: OperationOptions = {}): Promise<T> {
     return this.exchange(endpoint, request, opts, async ({ out, current, timeoutMs, started }) => {
-      const response = await this.transmit(endpoint, current, request, started, timeoutMs, () => this.opts.coap.request(current.peer, out, { timeoutMs }));
+      const response = await this.transmit(endpoint, current, request, started, timeoutMs, () => this.endpointFor(current).request(current.peer, out, { timeoutMs }));
       try {
         const result = request.parse(response, { registration: current, model: this.opts.model }, out);
         this.observeLatency(request.operation, started);
@@ -121,7 +130,7 @@ export class DeviceOperations {
       const held: { observation?: Observation } = {};
       const early: IncomingResponse[] = [];
       const handle = await this.transmit(endpoint, current, request, started, timeoutMs, () =>
-        this.opts.coap.observe(
+        this.endpointFor(current).observe(
           current.peer,
           out,
           (n) => {

@@ -30,12 +30,20 @@ import { WriteCompositeRequest, type CompositeValues } from './requests/write-co
 import { WriteRequest, type WriteOptions } from './requests/write-request.ts';
 import type { WriteInput } from './requests/write-values.ts';
 import { SendHandler } from './send-handler.ts';
+import { TransportSecurityGuard } from './transport-security.ts';
+import type { SecurityStore } from '../security/security-store.ts';
 import type { LwM2mServerEvents } from './server-events.ts';
 import { TypedEmitter } from './typed-emitter.ts';
 
 export interface LwM2mServerOptions {
   /** The CoAP endpoint devices talk to; owned by the caller (not closed by `stop`). */
   readonly endpoint: CoapEndpoint;
+  /** The coaps:// endpoint (CoAP over a DtlsSocket); owned by the caller. @defaultValue none: plain CoAP only */
+  readonly secureEndpoint?: CoapEndpoint;
+  /** DTLS credentials of the DM server: which identity may act as which endpoint. */
+  readonly security?: SecurityStore;
+  /** Refuse plain CoAP registrations. @defaultValue false */
+  readonly requireDtls?: boolean;
   readonly registrations: RegistrationStore;
   readonly model: ModelLookup;
   /** Identity of this process; jobs for a device must run on the process owning its socket. */
@@ -86,6 +94,7 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
   readonly observations = new ObservationRegistry();
   readonly presence: QueueModePresence;
   private readonly endpoint: CoapEndpoint;
+  private readonly secureEndpoint: CoapEndpoint | undefined;
   private readonly cache = new RegistrationCache();
   private readonly handler: RegistrationHandler;
   private readonly operations: DeviceOperations;
@@ -109,12 +118,14 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
     this.serverId = opts.serverId;
     this.registrations = opts.registrations;
     this.endpoint = opts.endpoint;
+    this.secureEndpoint = opts.secureEndpoint;
     this.logger = logger;
+    const guard = new TransportSecurityGuard({ ...(opts.security ? { store: opts.security } : {}), requireDtls: opts.requireDtls === true });
     if (opts.metrics) this.metrics = opts.metrics;
     this.presence = new QueueModePresence({ awakeMs, ...(opts.queueModeSweepMs === undefined ? {} : { sweepIntervalMs: positive(opts.queueModeSweepMs, 'queueModeSweepMs') }) });
     this.presence.events.on('awake', (e) => this.emit('awake', e));
     this.presence.events.on('sleeping', (e) => this.emit('sleeping', e));
-    const send = new SendHandler({ registrations: opts.registrations, model: opts.model, presence: this.presence, events: this, maxPayloadBytes, ...(opts.metrics ? { metrics: opts.metrics } : {}) });
+    const send = new SendHandler({ registrations: opts.registrations, model: opts.model, presence: this.presence, events: this, maxPayloadBytes, guard, ...(opts.metrics ? { metrics: opts.metrics } : {}) });
     this.handler = new RegistrationHandler({
       registrations: opts.registrations,
       serverId: opts.serverId,
@@ -124,6 +135,7 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
       cache: this.cache,
       limiter: new TokenBucketLimiter({ ratePerSecond: rate, burst: positive(opts.registerBurst ?? 300, 'registerBurst') }),
       send,
+      guard,
       lifetimeGraceMs: nonNegative(opts.lifetimeGraceMs ?? 10_000, 'lifetimeGraceMs'),
       maxPayloadBytes,
       logger,
@@ -131,6 +143,7 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
     });
     this.operations = new DeviceOperations({
       coap: opts.endpoint,
+      ...(opts.secureEndpoint ? { coaps: opts.secureEndpoint } : {}),
       registrations: opts.registrations,
       model: opts.model,
       presence: this.presence,
@@ -158,6 +171,7 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
     if (this.started) return;
     this.started = true;
     this.endpoint.onRequest(this.handler.handle);
+    this.secureEndpoint?.onRequest(this.handler.handle);
     this.endpoint.on('unmatchedResponse', this.onUnmatchedResponse);
     this.presence.start();
     this.expiry.start();
@@ -171,6 +185,7 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
     if (!this.started) return;
     this.started = false;
     this.endpoint.onRequest(() => coapError('5.03', 'server stopping'));
+    this.secureEndpoint?.onRequest(() => coapError('5.03', 'server stopping'));
     this.endpoint.off('unmatchedResponse', this.onUnmatchedResponse);
     await this.expiry.stop();
     this.presence.stop();

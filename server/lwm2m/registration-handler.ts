@@ -15,6 +15,7 @@ import type { QueueModePresence } from './queue-mode.ts';
 import type { TokenBucketLimiter } from './rate-limiter.ts';
 import type { SendHandler } from './send-handler.ts';
 import type { LwM2mServerEvents } from './server-events.ts';
+import { TransportSecurityGuard } from './transport-security.ts';
 import type { TypedEmitter } from './typed-emitter.ts';
 
 /** Largest Register/Update/Send body accepted (after block-wise reassembly). @defaultValue 65536 */
@@ -32,6 +33,8 @@ export interface RegistrationHandlerOptions {
   readonly limiter: TokenBucketLimiter;
   /** The Send (`/dp`) resource. */
   readonly send: SendHandler;
+  /** Identity-bound endpoints over DTLS. @defaultValue a guard without a security store: plain CoAP only */
+  readonly guard?: TransportSecurityGuard;
   /** Added to the lifetime when computing expiresAt. */
   readonly lifetimeGraceMs: number;
   /** @defaultValue DEFAULT_MAX_PAYLOAD_BYTES */
@@ -55,10 +58,12 @@ export interface RegistrationHandlerOptions {
 export class RegistrationHandler {
   private readonly maxPayloadBytes: number;
   private readonly now: () => number;
+  private readonly guard: TransportSecurityGuard;
 
   constructor(private readonly opts: RegistrationHandlerOptions) {
     this.maxPayloadBytes = opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     this.now = opts.now ?? Date.now;
+    this.guard = opts.guard ?? new TransportSecurityGuard({});
   }
 
   /** The endpoint's request handler. */
@@ -78,7 +83,7 @@ export class RegistrationHandler {
     }
     if (first === 'rd' && id !== undefined && id !== '' && rest.length === 0) {
       if (req.method === 'POST') return this.update(req, id);
-      if (req.method === 'DELETE') return this.deregister(id);
+      if (req.method === 'DELETE') return this.deregister(req, id);
       return coapError('4.05', 'only POST (Update) and DELETE (De-register) are allowed on /rd/{id}');
     }
     if (first === 'dp' && id === undefined) {
@@ -106,10 +111,13 @@ export class RegistrationHandler {
     } catch (err) {
       return this.reject(invalidInput(err));
     }
+    const admitted = await this.guard.admitRegister(params.endpoint, req.peer);
+    if ('refused' in admitted) return this.reject(admitted.refused);
     const now = this.now();
     const registration = createRegistration(
       {
         ...params,
+        ...(admitted.security === 'nosec' ? {} : { security: admitted.security }),
         peer: { address: req.peer.address, port: req.peer.port },
         rootPath: links.rootPath,
         contentFormats: links.contentFormats,
@@ -142,6 +150,8 @@ export class RegistrationHandler {
       this.opts.metrics?.unknownDeviceMessages.inc({ message: 'update' });
       return this.reject(coapError('4.04', `no registration ${registrationId}`));
     }
+    const refused = await this.guard.admitExisting(existing, req.peer);
+    if (refused) return this.reject(refused);
     let update: RegistrationUpdate;
     try {
       const params = parseUpdateParams(req.uriQuery, existing.lwm2mVersion);
@@ -167,8 +177,12 @@ export class RegistrationHandler {
   }
 
   /** De-register (OMA TS Core §6.2.3). */
-  private async deregister(registrationId: string): Promise<OutgoingResponse> {
+  private async deregister(req: IncomingRequest, registrationId: string): Promise<OutgoingResponse> {
     const { registrations, observations, presence, events } = this.opts;
+    const existing = await registrations.getById(registrationId);
+    if (!existing) return this.reject(coapError('4.04', `no registration ${registrationId}`));
+    const refused = await this.guard.admitExisting(existing, req.peer);
+    if (refused) return this.reject(refused);
     const removed: Registration | undefined = await registrations.remove(registrationId);
     if (!removed) return this.reject(coapError('4.04', `no registration ${registrationId}`));
     observations.dropAll(removed.endpoint);

@@ -9,6 +9,7 @@ import type { RegistrationStore } from '../registration/registration-store.ts';
 import { coapError, entityTooLarge } from './coap-responses.ts';
 import type { QueueModePresence } from './queue-mode.ts';
 import type { LwM2mServerEvents } from './server-events.ts';
+import { TransportSecurityGuard } from './transport-security.ts';
 import type { TypedEmitter } from './typed-emitter.ts';
 
 export interface SendHandlerOptions {
@@ -18,6 +19,8 @@ export interface SendHandlerOptions {
   readonly events: TypedEmitter<LwM2mServerEvents>;
   readonly maxPayloadBytes: number;
   readonly metrics?: Metrics;
+  /** Identity-bound endpoints over DTLS. @defaultValue a guard without a security store: plain CoAP only */
+  readonly guard?: TransportSecurityGuard;
   /** @defaultValue Date.now */
   readonly now?: () => number;
 }
@@ -41,10 +44,12 @@ export function sendFormats(): number[] {
 export class SendHandler {
   private readonly formats: number[];
   private readonly now: () => number;
+  private readonly guard: TransportSecurityGuard;
 
   constructor(private readonly opts: SendHandlerOptions) {
     this.formats = sendFormats();
     this.now = opts.now ?? Date.now;
+    this.guard = opts.guard ?? new TransportSecurityGuard({});
   }
 
   async handle(req: IncomingRequest): Promise<OutgoingResponse> {
@@ -54,6 +59,8 @@ export class SendHandler {
       this.opts.metrics?.unknownDeviceMessages.inc({ message: 'send' });
       return coapError('4.00', 'Send from an address with no registration: register first');
     }
+    const refused = await this.guard.admitExisting(registration, req.peer);
+    if (refused) return refused;
     this.opts.presence.touch(registration.endpoint);
     const cf = req.contentFormat;
     if (cf === undefined || !this.formats.includes(cf)) {

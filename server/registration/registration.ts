@@ -9,6 +9,12 @@ export interface Peer {
   readonly port: number;
 }
 
+/**
+ * How the device authenticated its transport: a DTLS session with a PSK, a raw public key or an X.509 certificate
+ * (OMA LwM2M TS Transport 1.1 §5.2), or plain CoAP (`nosec`).
+ */
+export type TransportSecurity = 'psk' | 'rpk' | 'x509' | 'nosec';
+
 /** One object or object instance announced in the Register/Update payload (OMA TS Core §6.2.1, `</3/0>;ver=1.1`). */
 export interface ObjectLink {
   readonly objectId: number;
@@ -37,6 +43,8 @@ export interface Registration {
   readonly smsNumber?: string;
   /** The server process whose CoAP socket received the latest Register/Update: device requests and jobs go through it. */
   readonly serverId?: string;
+  /** How the Register's transport was secured; absent means `nosec` (plain CoAP). Fixed for the registration's life. */
+  readonly security?: Exclude<TransportSecurity, 'nosec'>;
   /** `/`, or the alternate root announced with `rt="oma.lwm2m"` (e.g. `/lwm2m`); prefixes every DM path. */
   readonly rootPath: string;
   /** Content formats the client announced with the root link's `ct` (OMA TS Core 1.1 §6.2 Client Registration). */
@@ -79,6 +87,8 @@ export interface NewRegistration {
   readonly smsNumber?: string;
   /** Server process that received the Register. */
   readonly serverId?: string;
+  /** DTLS security of the Register's session; absent for plain CoAP. */
+  readonly security?: Exclude<TransportSecurity, 'nosec'>;
   /** @defaultValue '/' */
   readonly rootPath?: string;
   /** @defaultValue [] */
@@ -141,7 +151,8 @@ export function createRegistration(
     expiresAt: computeExpiresAt(options.now, input.lifetime, options.graceMs),
   };
   const withServer = input.serverId === undefined ? reg : { ...reg, serverId: input.serverId };
-  return input.smsNumber === undefined ? withServer : { ...withServer, smsNumber: input.smsNumber };
+  const withSecurity = input.security === undefined ? withServer : { ...withServer, security: input.security };
+  return input.smsNumber === undefined ? withSecurity : { ...withSecurity, smsNumber: input.smsNumber };
 }
 
 /** The registration after an Update (OMA TS Core §6.2.2). Every store applies updates with these semantics. */

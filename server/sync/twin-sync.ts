@@ -185,6 +185,7 @@ export class TwinSync {
         binding: reg.binding,
         queueMode: reg.queueMode,
         version: reg.lwm2mVersion,
+        security: reg.security ?? 'nosec',
         objects,
       };
       const updates: ReportedUpdate[] = [];

@@ -13,6 +13,8 @@ export interface TestServer {
   api: ApiClient;
   config: Readonly<LwTwinConfig>;
   coap: { address: string; port: number };
+  /** The coaps (CoAP over DTLS) socket. */
+  coaps: { address: string; port: number };
   stop(): Promise<void>;
 }
 
@@ -22,6 +24,7 @@ export async function startTestServer(overrides: Partial<LwTwinConfig> = {}, opt
   const config = Object.freeze({
     ...loadConfig({}, {}),
     coapPort: 0,
+    coapsPort: 0,
     coapHost: '127.0.0.1',
     httpPort: 0,
     httpHost: '127.0.0.1',
@@ -36,12 +39,13 @@ export async function startTestServer(overrides: Partial<LwTwinConfig> = {}, opt
     requestTimeoutMs: 3000,
     ...overrides,
   });
-  const server = await startLwTwinServer(config, { logger: silentLogger(), coapParams: { ackTimeoutMs: 300 }, expirySweepMs: 200, queueModeSweepMs: 100, ...opts });
+  const server = await startLwTwinServer(config, { logger: silentLogger(), coapParams: { ackTimeoutMs: 300 }, dtls: { retransmitInitialMs: 200 }, expirySweepMs: 200, queueModeSweepMs: 100, ...opts });
   return {
     server,
     config,
     api: new ApiClient(server.httpUrl, ADMIN_TOKEN),
     coap: { address: '127.0.0.1', port: server.coapPort },
+    coaps: { address: '127.0.0.1', port: server.coapsPort },
     stop: () => server.stop(),
   };
 }

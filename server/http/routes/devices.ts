@@ -19,6 +19,7 @@ function view(r: Registration, online: boolean) {
     binding: r.binding,
     queueMode: r.queueMode,
     lwm2mVersion: r.lwm2mVersion,
+    security: r.security ?? 'nosec',
     rootPath: r.rootPath,
     contentFormats: r.contentFormats,
     objectLinks: r.objectLinks,
