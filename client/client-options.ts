@@ -1,4 +1,6 @@
 import type { CoapEndpoint } from '../protocol/coap/endpoint.ts';
+import type { DtlsClientCredentials } from '../protocol/dtls/client-handshaker.ts';
+import type { DtlsSocketOptions } from '../protocol/dtls/dtls-options.ts';
 import type { IncomingRequest, OutgoingResponse, Peer, TransmissionParameters } from '../protocol/coap/types.ts';
 import type { ModelLookup } from '../protocol/lwm2m/model.ts';
 import type { LwM2mVersion } from './content-formats.ts';
@@ -76,6 +78,13 @@ export interface LwM2mClientOptions {
   wakeIntervalMs?: number;
   /** Content formats announced in the root link's `ct`. @defaultValue [60, 110, 112, 11542] (1.1), [11542] (1.0) */
   contentFormats?: readonly number[];
+  /**
+   * Connect over coaps (CoAP over DTLS 1.2, RFC 7252 §9.1) with these credentials (PSK, or an RPK key pair);
+   * `server` is then the coaps address. Ignored when `endpoint` is given. @defaultValue plain CoAP
+   */
+  dtls?: DtlsClientCredentials;
+  /** DTLS socket tuning (retransmission timers, MTU) for `dtls`. */
+  dtlsOptions?: Omit<DtlsSocketOptions, 'client' | 'server' | 'port' | 'address'>;
   /** CoAP endpoint to use. Without one the client binds its own on `bindAddress`:0 at `start()` and closes it at `stop()`. */
   endpoint?: CoapEndpoint;
   /** Address for the client's own endpoint. @defaultValue '127.0.0.1' */

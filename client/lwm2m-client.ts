@@ -1,4 +1,5 @@
 import { CoapEndpoint } from '../protocol/coap/endpoint.ts';
+import { DtlsSocket } from '../protocol/dtls/dtls-socket.ts';
 import type { NotifyResult } from '../protocol/coap/endpoint-options.ts';
 import type { IncomingRequest, IncomingResponse, OutgoingRequest, OutgoingResponse, Peer } from '../protocol/coap/types.ts';
 import { ContentFormat } from '../protocol/lwm2m/content-format.ts';
@@ -417,16 +418,22 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
     if (this.opts.endpoint) {
       ep = this.opts.endpoint;
     } else {
-      ep = await CoapEndpoint.bind({
-        address: this.opts.bindAddress ?? '127.0.0.1',
-        port: 0,
+      const endpointOptions = {
         ...(this.opts.coapParams ? { params: this.opts.coapParams } : {}),
         // Asleep or rebooting, the radio is off: nothing leaves (e.g. the empty ACK of a request left unanswered).
         dropOutgoing: () => this.asleep || this.silent,
         maxObservations: 1000,
         maxDedupEntries: 1000,
         maxBlockTransfers: 4,
-      });
+      };
+      const address = this.opts.bindAddress ?? '127.0.0.1';
+      if (this.opts.dtls !== undefined) {
+        // coaps: the first request to the server runs the DTLS handshake; later ones reuse the session.
+        const dtls = await DtlsSocket.bind({ address, port: 0, client: this.opts.dtls, ...(this.opts.dtlsOptions ?? {}) });
+        ep = CoapEndpoint.over(dtls, endpointOptions);
+      } else {
+        ep = await CoapEndpoint.bind({ address, port: 0, ...endpointOptions });
+      }
       this.ownsEndpoint = true;
     }
     ep.onRequest((req) => this.onRequest(req));

@@ -9,7 +9,9 @@ import type { Command } from 'commander';
 import { ConfigError, environment, loadConfig, OPTIONS, type LwTwinConfig } from '../../server/config.ts';
 import type { LwTwinServerHandle } from '../../server/lwtwin-server.ts';
 import type { SimulatorHandle, SimulatorOptions, SimulatorStats } from '../simulator/simulator-options.ts';
-import type { GlobalOptions } from './client-commands.ts';
+import { simulatorPsk } from '../simulator/simulator-psk.ts';
+import type { ApiClient } from './api-client.ts';
+import { apiClient, type GlobalOptions } from './client-commands.ts';
 
 /** Adds one `--flag <value>` per configuration option to a command. */
 function withConfigFlags(cmd: Command): Command {
@@ -126,11 +128,44 @@ function statusLine(s: SimulatorStats): string {
   return `registered ${s.registered}/${s.devices}  sleeping ${s.sleeping}  notifications sent ${s.notificationsSent}  requests served ${s.requestsServed}  errors ${s.errors}`;
 }
 
-function parseServerUri(uri: string, flag = '--server'): { address: string; port: number } {
-  const m = /^coap:\/\/([^/:]+|\[[^\]]+\])(?::(\d+))?\/?$/.exec(uri);
-  if (!m) throw new ConfigError(`${flag}: expected coap://host[:port], got ${JSON.stringify(uri)}`);
-  const address = m[1].replace(/^\[|\]$/g, '');
-  return { address: address === 'localhost' ? '127.0.0.1' : address, port: m[2] ? Number(m[2]) : 5683 };
+function parseServerUri(uri: string, flag = '--server'): { address: string; port: number; secure: boolean } {
+  const m = /^(coaps?):\/\/([^/:]+|\[[^\]]+\])(?::(\d+))?\/?$/.exec(uri);
+  if (!m) throw new ConfigError(`${flag}: expected coap://host[:port] or coaps://host[:port], got ${JSON.stringify(uri)}`);
+  const address = m[2].replace(/^\[|\]$/g, '');
+  const secure = m[1] === 'coaps';
+  return { address: address === 'localhost' ? '127.0.0.1' : address, port: m[3] ? Number(m[3]) : secure ? 5684 : 5683, secure };
+}
+
+/** A coap:// address for a flag that has no DTLS variant (the simulated bootstrap client speaks plain CoAP only). */
+function plainPeer(uri: { address: string; port: number; secure: boolean }, flag: string): { address: string; port: number } {
+  if (uri.secure) throw new ConfigError(`${flag}: the simulator bootstraps over plain CoAP only (coap://host[:port])`);
+  return { address: uri.address, port: uri.port };
+}
+
+/**
+ * `simulate --psk`: a fresh run secret, and every device's PSK (derived from it, see simulator-psk.ts) provisioned
+ * through the API (`PUT /api/devices/{ep}/security`) with a progress bar, a few requests in flight at once.
+ */
+async function provisionPsks(api: ApiClient, prefix: string, count: number, quiet: boolean): Promise<string> {
+  const secret = randomBytes(32).toString('hex');
+  const bar = quiet ? undefined : new SingleBar({ format: 'provisioning PSKs |{bar}| {value}/{total} devices', hideCursor: true }, Presets.shades_classic);
+  bar?.start(count, 0);
+  let next = 0;
+  let done = 0;
+  const lane = async (): Promise<void> => {
+    while (next < count) {
+      const ep = `${prefix}${next++}`;
+      const { identity, key } = simulatorPsk(secret, ep);
+      await api.put(`/api/devices/${encodeURIComponent(ep)}/security`, { mode: 'psk', identity, key: key.toString('hex') });
+      bar?.update(++done);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(16, count) }, lane));
+  } finally {
+    bar?.stop();
+  }
+  return secret;
 }
 
 function share(name: string, raw: string): number {
@@ -211,12 +246,19 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
     .option('--lifetime <sec>', 'registration lifetime, s', '300')
     .option('--concurrency <n>', 'registrations in flight while ramping up', '500')
     .option('--processes', 'spread devices over worker processes (default above 5,000 devices)')
+    .option('--psk', 'connect over coaps with a PSK per device, provisioned through the API first (needs --server coaps://…)')
     .action(async (o) => {
+      const { secure, ...server } = parseServerUri(o.server);
+      const count = positiveInt('--count', o.count, 1_000_000);
+      if (o.psk === true && !secure) throw new ConfigError('--psk needs a coaps:// --server (e.g. coaps://127.0.0.1:5684)');
+      if (o.psk !== true && secure) throw new ConfigError('a coaps:// --server needs --psk (simulated devices authenticate with a PSK)');
+      const pskSecret = o.psk === true ? await provisionPsks(apiClient(globals()), o.prefix, count, globals().json === true) : undefined;
       const sim = await runSimulator(
         {
-          count: positiveInt('--count', o.count, 1_000_000),
-          server: parseServerUri(o.server),
-          ...(o.bootstrap ? { bootstrap: parseServerUri(o.bootstrap, '--bootstrap') } : {}),
+          count,
+          server,
+          ...(o.bootstrap ? { bootstrap: plainPeer(parseServerUri(o.bootstrap, '--bootstrap'), '--bootstrap') } : {}),
+          ...(pskSecret !== undefined ? { pskSecret } : {}),
           prefix: o.prefix,
           seed: positiveInt('--seed', o.seed),
           queueModeShare: share('--queue-mode-share', o.queueModeShare),

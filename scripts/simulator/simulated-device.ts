@@ -10,10 +10,13 @@ import { FirmwareObject } from './objects/firmware-object.ts';
 import { LocationObject } from './objects/location-object.ts';
 import { ServerObject } from './objects/server-object.ts';
 import { TemperatureObject } from './objects/temperature-object.ts';
+import type { DtlsClientCredentials } from '../../protocol/dtls/client-handshaker.ts';
 import { Prng } from './prng.ts';
 
 export interface SimulatedDeviceOptions {
   /** Endpoint client name. */
+  /** coaps credentials (see simulator-psk.ts); plain CoAP when absent. */
+  dtls?: DtlsClientCredentials;
   name: string;
   /** Seed of this device's PRNG: the same seed gives the same identity and value sequence. */
   seed: number;
@@ -101,6 +104,7 @@ export class SimulatedDevice implements DeviceControl {
       ...(opts.coapParams ? { coapParams: opts.coapParams } : {}),
       ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
       ...(opts.retry ? { retry: opts.retry } : {}),
+      ...(opts.dtls ? { dtls: opts.dtls } : {}),
       ...(opts.notifyConfirmable !== undefined ? { notifyConfirmable: opts.notifyConfirmable } : {}),
     });
   }

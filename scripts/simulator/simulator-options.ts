@@ -12,6 +12,11 @@ export interface SimulatorOptions {
    * §6.1); they fall back to it when registration keeps failing. @defaultValue none
    */
   bootstrap?: Peer;
+  /**
+   * Connect over coaps with a PSK per device derived from this hex secret (see simulator-psk.ts); `server` is then the
+   * coaps address and every device's key must be provisioned on the server. @defaultValue plain CoAP
+   */
+  pskSecret?: string;
   /** Endpoint names are `${prefix}${index}`. @defaultValue 'sim-' */
   prefix?: string;
   /** Run seed; each device's seed is derived from it and the device index. @defaultValue 1 */

@@ -4,6 +4,7 @@ import { ObjectRegistry } from '../../objects/object-registry.ts';
 import { sharedTicker } from './physics-ticker.ts';
 import { deviceSeed } from './prng.ts';
 import { SimulatedDevice } from './simulated-device.ts';
+import { simulatorDtls } from './simulator-psk.ts';
 import { DEFAULT_DEVICES_PER_ADDRESS, emptyStats, MAX_DEVICES_PER_PROCESS, type SimulatorHandle, type SimulatorOptions, type SimulatorStats } from './simulator-options.ts';
 
 export type { SimulatorHandle, SimulatorOptions, SimulatorStats } from './simulator-options.ts';
@@ -95,6 +96,7 @@ export function startSimulator(options: SimulatorOptions): LocalSimulatorHandle 
         const i = first + next++;
         const device = new SimulatedDevice({
           name: `${prefix}${i}`,
+          ...simulatorDtls(options.pskSecret, `${prefix}${i}`),
           seed: deviceSeed(seed, i),
           server: options.server,
           ...(options.bootstrap ? { bootstrap: options.bootstrap } : {}),

@@ -198,7 +198,9 @@ export class RegistrationHandler {
   /** Size cap (4.13) and Content-Format check (link-format or none, else 4.00) of a Register/Update body. */
   private checkBody(req: IncomingRequest): OutgoingResponse | undefined {
     if (req.payload.length > this.maxPayloadBytes) return entityTooLarge(this.maxPayloadBytes);
-    if (req.contentFormat !== undefined && req.contentFormat !== ContentFormat.LINK) {
+    // A Content-Format describes a payload; on an empty body there is nothing to describe (node-coap-client labels
+    // every request application/json), so it is only checked when there is a body.
+    if (req.payload.length > 0 && req.contentFormat !== undefined && req.contentFormat !== ContentFormat.LINK) {
       return coapError('4.00', `the payload must be link-format (content format 40), not ${req.contentFormat}`);
     }
     return undefined;
