@@ -21,6 +21,7 @@ const prefix = `probe:${Date.now()}:`;
 const config = Object.freeze({
   ...loadConfig({}, {}),
   coapPort: 0,
+  coapsPort: 0,
   httpPort: 0,
   coapHost: '127.0.0.1',
   httpHost: '127.0.0.1',

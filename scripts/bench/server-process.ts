@@ -53,7 +53,7 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
     '--json',
     'server',
     '--coap-host', '127.0.0.1',
-    '--coap-port', '0',
+    '--coap-port', '0', '--coaps-port', '0',
     '--http-host', '127.0.0.1',
     '--http-port', '0',
     '--redis-url', opts.redisUrl,

@@ -2,8 +2,8 @@
  * Commands that run things in this process: `server`, `start` (what `npm start` runs), `simulate`. The server, the
  * simulator and the progress bar are imported when a command runs, so `lwtwin --help` and the API commands start fast.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, environment, loadConfig, OPTIONS, type LwTwinConfig } from '../../server/config.ts';
@@ -48,6 +48,21 @@ function ensureServerSecret(config: Readonly<LwTwinConfig>): string {
   return config.serverSecret ?? secretFile(config.dataDir, 'server-secret', 32).value;
 }
 
+/**
+ * The DTLS server key (P-256, PKCS#8 PEM, mode 0600): configured with --dtls-key, or (for `npm start`) generated once
+ * into `<dataDir>/dtls-key.pem`, so RPK devices can pin the same server key across restarts.
+ */
+function ensureDtlsKey(config: Readonly<LwTwinConfig>): string {
+  if (config.dtlsKey) return config.dtlsKey;
+  const file = path.join(config.dataDir, 'dtls-key.pem');
+  if (!existsSync(file)) {
+    mkdirSync(config.dataDir, { recursive: true });
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    writeFileSync(file, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  }
+  return file;
+}
+
 async function startServerFromFlags(
   flags: Record<string, unknown>,
   overrides: Partial<LwTwinConfig> = {},
@@ -57,8 +72,9 @@ async function startServerFromFlags(
   const config = Object.freeze({ ...base, ...overrides });
   const admin = ensureAdminToken(config);
   const serverSecret = opts.generateServerSecret ? ensureServerSecret(config) : config.serverSecret;
+  const dtlsKey = opts.generateServerSecret ? ensureDtlsKey(config) : config.dtlsKey;
   const { startLwTwinServer } = await import('../../server/lwtwin-server.ts');
-  const server = await startLwTwinServer({ ...config, adminToken: admin.token, ...(serverSecret ? { serverSecret } : {}) });
+  const server = await startLwTwinServer({ ...config, adminToken: admin.token, ...(serverSecret ? { serverSecret } : {}), ...(dtlsKey ? { dtlsKey } : {}) });
   return { server, token: admin.token, ...(admin.file ? { tokenFile: admin.file } : {}) };
 }
 
@@ -148,6 +164,7 @@ function plainPeer(uri: { address: string; port: number; secure: boolean }, flag
  */
 async function provisionPsks(api: ApiClient, prefix: string, count: number, quiet: boolean): Promise<string> {
   const secret = randomBytes(32).toString('hex');
+  const { Presets, SingleBar } = await import('cli-progress');
   const bar = quiet ? undefined : new SingleBar({ format: 'provisioning PSKs |{bar}| {value}/{total} devices', hideCursor: true }, Presets.shades_classic);
   bar?.start(count, 0);
   let next = 0;
@@ -183,9 +200,9 @@ function positiveInt(name: string, raw: string, max = Number.MAX_SAFE_INTEGER): 
 export function registerRunCommands(program: Command, globals: () => GlobalOptions): void {
   withConfigFlags(program.command('server').description('start the lwtwin server (CoAP + HTTP API + job workers)')).action(async (flags) => {
     const { server, token, tokenFile } = await startServerFromFlags(flags);
-    const info = { api: server.httpUrl, coapPort: server.coapPort, bootstrapPort: server.bootstrap.port, serverId: server.config.serverId, tokenFile };
+    const info = { api: server.httpUrl, coapPort: server.coapPort, coapsPort: server.coapsPort, bootstrapPort: server.bootstrap.port, serverId: server.config.serverId, tokenFile };
     if (globals().json) process.stdout.write(JSON.stringify({ ...info, token }) + '\n');
-    else process.stdout.write(`lwtwin server: console ${server.httpUrl}/  API ${server.httpUrl}  CoAP udp/${server.coapPort}  admin token ${tokenFile ? `in ${tokenFile}` : '(configured)'}\n`);
+    else process.stdout.write(`lwtwin server: console ${server.httpUrl}/  API ${server.httpUrl}  CoAP udp/${server.coapPort}  coaps udp/${server.coapsPort}  admin token ${tokenFile ? `in ${tokenFile}` : '(configured)'}\n`);
     onShutdown(() => server.stop());
   });
 
@@ -213,7 +230,7 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
         `lwtwin is running: ${sim.stats().registered} simulated devices registered.`,
         `  console      ${server.httpUrl}/   (sign in with the admin token)`,
         `  API          ${server.httpUrl}   (OpenAPI: ${server.httpUrl}/api/docs, metrics: ${server.httpUrl}/metrics)`,
-        `  CoAP         udp/${server.coapPort}${server.bootstrap.port !== undefined ? `   bootstrap server udp/${server.bootstrap.port}` : ''}`,
+        `  CoAP         udp/${server.coapPort}   coaps (DTLS) udp/${server.coapsPort}${server.bootstrap.port !== undefined ? `   bootstrap server udp/${server.bootstrap.port}` : ''}`,
         `  admin token  ${token}${tokenFile ? `   (saved in ${tokenFile}; the CLI picks it up)` : ''}`,
         `  observation  pmin ${server.config.observePmin} s, pmax ${server.config.observePmax} s${demoObserve.observePmin !== undefined ? ' (demo values; the product default is 300 s / 21600 s)' : ''}`,
         '',
@@ -224,7 +241,7 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
         '',
         'Ctrl-C stops the server and the simulated devices.',
       ];
-      process.stdout.write(globals().json ? JSON.stringify({ api: server.httpUrl, console: `${server.httpUrl}/`, coapPort: server.coapPort, token, devices: sim.stats().registered }) + '\n' : lines.join('\n') + '\n');
+      process.stdout.write(globals().json ? JSON.stringify({ api: server.httpUrl, console: `${server.httpUrl}/`, coapPort: server.coapPort, coapsPort: server.coapsPort, token, devices: sim.stats().registered }) + '\n' : lines.join('\n') + '\n');
       onShutdown(async () => {
         await sim.stop();
         await server.stop();

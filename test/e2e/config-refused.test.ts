@@ -8,7 +8,7 @@ import { exitOf, ROOT } from '../helpers/server-process.ts';
 
 describe('lwtwin server refuses clashing observation periods at start-up', () => {
   it('--observe-pmax 10 with the default override {"5":{"pmin":30}} stops start-up with object 5 named', async () => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/lwtwin.mjs'), 'server', '--coap-port', '0', '--http-port', '0', '--redis-url', testRedisUrl(),
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/lwtwin.mjs'), 'server', '--coap-port', '0', '--coaps-port', '0', '--http-port', '0', '--redis-url', testRedisUrl(),
       '--redis-prefix', uniquePrefix('cfg'), '--admin-token', 'config-test-admin-token-0123456789', '--observe-pmin', '5', '--observe-pmax', '10'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

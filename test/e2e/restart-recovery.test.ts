@@ -22,7 +22,7 @@ describe('a restarted server re-establishes its observations', () => {
   it('after kill -9 and after SIGTERM, twins update again without re-registration and say when they are observed', async () => {
     const [coapPort, httpPort] = [await freeUdpPort(), await freeTcpPort()];
     // Lifetime 600 s: no Update falls into the test, so only the restart recovery can bring the observations back.
-    const args = ['--coap-port', String(coapPort), '--coap-host', '127.0.0.1', '--http-port', String(httpPort), '--http-host', '127.0.0.1',
+    const args = ['--coap-port', String(coapPort), '--coaps-port', '0', '--coap-host', '127.0.0.1', '--http-port', String(httpPort), '--http-host', '127.0.0.1',
       '--redis-url', testRedisUrl(), '--redis-prefix', uniquePrefix('restart'), '--server-id', 'restart-server', '--admin-token', TOKEN,
       '--observe-pmin', '0', '--observe-pmax', '30', '--observe-overrides', '{}', '--log-level', 'error'];
     const api = new ApiClient(`http://127.0.0.1:${httpPort}`, TOKEN);

@@ -18,7 +18,7 @@ describe('a server killed mid-job (kill -9) and restarted', () => {
 
   it('completes the job instead of losing it', async () => {
     const [coapPort, httpPort] = [await freeUdpPort(), await freeTcpPort()];
-    const args = ['--coap-port', String(coapPort), '--coap-host', '127.0.0.1', '--http-port', String(httpPort), '--http-host', '127.0.0.1',
+    const args = ['--coap-port', String(coapPort), '--coaps-port', '0', '--coap-host', '127.0.0.1', '--http-port', String(httpPort), '--http-host', '127.0.0.1',
       '--redis-url', testRedisUrl(), '--redis-prefix', uniquePrefix('crash'), '--server-id', 'crash-server', '--admin-token', TOKEN,
       '--observe-pmin', '60', '--observe-pmax', '120', '--queue-mode-awake-ms', '700', '--log-level', 'error'];
     const startServer = () => spawnServer(args, children);
