@@ -2312,6 +2312,11 @@ export interface components {
             queueMode: boolean;
             /** @enum {string} */
             lwm2mVersion: "1.0" | "1.1" | "1.2";
+            /**
+             * @description how the device authenticated its transport: DTLS with a PSK, raw public key or X.509 certificate, or plain CoAP (nosec)
+             * @enum {string}
+             */
+            security: "psk" | "rpk" | "x509" | "nosec";
             rootPath: string;
             contentFormats: number[];
             objectLinks: {

@@ -64,7 +64,7 @@ const SHARED_SCHEMAS = {
   Device: {
     description: 'A registered device (its registration)',
     type: 'object',
-    required: ['endpoint', 'registrationId', 'online', 'state', 'peer', 'lifetime', 'binding', 'queueMode', 'lwm2mVersion', 'rootPath', 'contentFormats', 'objectLinks', 'registeredAt', 'lastUpdate', 'expiresAt'],
+    required: ['endpoint', 'registrationId', 'online', 'state', 'peer', 'lifetime', 'binding', 'queueMode', 'lwm2mVersion', 'security', 'rootPath', 'contentFormats', 'objectLinks', 'registeredAt', 'lastUpdate', 'expiresAt'],
     additionalProperties: false,
     properties: {
       endpoint: { type: 'string' },
@@ -77,6 +77,7 @@ const SHARED_SCHEMAS = {
       binding: { type: 'string' },
       queueMode: { type: 'boolean' },
       lwm2mVersion: { type: 'string', enum: ['1.0', '1.1', '1.2'] },
+      security: { type: 'string', enum: ['psk', 'rpk', 'x509', 'nosec'], description: 'how the device authenticated its transport: DTLS with a PSK, raw public key or X.509 certificate, or plain CoAP (nosec)' },
       rootPath: { type: 'string' },
       contentFormats: { type: 'array', items: { type: 'integer' } },
       objectLinks: {
