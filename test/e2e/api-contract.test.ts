@@ -161,6 +161,21 @@ describe('API contract: /api/docs documents every route, and real answers match 
     await call('get', '/api/security', { token: READER_TOKEN });
     await call('delete', `/api/devices/${ep}/security`);
     await call('delete', `/api/devices/${ep}/security`);
+    const bootstrapConfig = { server: { uri: 'coap://127.0.0.1:5683', shortServerId: 1, lifetime: 300, binding: 'U' }, security: { mode: 'nosec' } };
+    await call('put', '/api/bootstrap', { body: bootstrapConfig });
+    await call('put', '/api/bootstrap', { body: { server: { uri: 'ftp://x' } } });
+    await call('get', '/api/bootstrap', { token: OPERATOR_TOKEN });
+    await call('get', '/api/bootstrap', { token: null });
+    await call('put', `/api/bootstrap/${ep}`, { body: { ...bootstrapConfig, server: { ...bootstrapConfig.server, uri: 'coaps://127.0.0.1:5684' }, security: { mode: 'psk', generate: true } } });
+    await call('put', `/api/bootstrap/${ep}`, { token: OPERATOR_TOKEN, body: bootstrapConfig });
+    await call('get', `/api/bootstrap/${ep}`);
+    await call('get', '/api/bootstrap/nope');
+    await call('get', `/api/bootstrap/${ep}/sessions`);
+    await call('get', `/api/bootstrap/${ep}/sessions`, { token: null });
+    await call('delete', `/api/bootstrap/${ep}`);
+    await call('delete', `/api/bootstrap/${ep}`);
+    await call('delete', '/api/bootstrap');
+    await call('delete', '/api/bootstrap');
   }, 60_000);
   afterAll(async () => {
     await sim?.stop();
