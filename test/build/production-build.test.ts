@@ -35,7 +35,7 @@ describe('production build', () => {
   it('serves devices from the compiled server: Lua scripts and the object model are found in the build', async () => {
     const child = spawn(
       process.execPath,
-      [path.join(OUT, 'scripts', 'cli.js'), '--json', 'server', '--coap-host', '127.0.0.1', '--coap-port', '0', '--http-host', '127.0.0.1', '--http-port', '0', '--redis-url', testRedisUrl(), '--redis-prefix', uniquePrefix('build'), '--admin-token', TOKEN, '--log-level', 'error'],
+      [path.join(OUT, 'scripts', 'cli.js'), '--json', 'server', '--coap-host', '127.0.0.1', '--coap-port', '0', '--coaps-port', '0', '--http-host', '127.0.0.1', '--http-port', '0', '--redis-url', testRedisUrl(), '--redis-prefix', uniquePrefix('build'), '--admin-token', TOKEN, '--log-level', 'error'],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';

@@ -42,7 +42,7 @@ describe('a Redis outage under a running server', () => {
     const [coapPort, httpPort] = [await freeUdpPort(), await freeTcpPort()];
     const base = `http://127.0.0.1:${httpPort}`;
     // pmax 600: no periodic notification during the test; values change only when the test steps a device.
-    const server = spawnServer(['--coap-port', String(coapPort), '--coap-host', '127.0.0.1', '--http-port', String(httpPort), '--http-host', '127.0.0.1',
+    const server = spawnServer(['--coap-port', String(coapPort), '--coaps-port', '0', '--coap-host', '127.0.0.1', '--http-port', String(httpPort), '--http-host', '127.0.0.1',
       '--redis-url', redis.url, '--redis-prefix', uniquePrefix('outage'), '--server-id', 'outage-server', '--admin-token', TOKEN,
       '--observe-pmin', '0', '--observe-pmax', '600', '--observe-overrides', '{}', '--log-level', 'warn'], children, 'pipe');
     let stderr = '';

@@ -39,7 +39,7 @@ describe('two lwtwin nodes on a 3-master Redis Cluster behind a UDP balancer', (
     const nodes: Node[] = [];
     for (const id of ['node-a', 'node-b']) {
       const [coapPort, httpPort] = [await freeUdpPort(), await freeTcpPort()];
-      const args = ['--coap-port', String(coapPort), '--coap-host', '127.0.0.1', '--http-port', String(httpPort), '--http-host', '127.0.0.1',
+      const args = ['--coap-port', String(coapPort), '--coaps-port', '0', '--coap-host', '127.0.0.1', '--http-port', String(httpPort), '--http-host', '127.0.0.1',
         '--redis-url', testRedisClusterUrl(), '--redis-cluster', '--redis-prefix', prefix, '--server-id', id, '--admin-token', TOKEN,
         '--observe-pmin', '0', '--observe-pmax', '60', '--node-timeout-ms', '1500', '--job-lock-ms', '2000', '--request-timeout-ms', '2000',
         '--log-level', 'error'];
