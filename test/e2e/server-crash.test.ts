@@ -30,7 +30,7 @@ describe('a server killed mid-job (kill -9) and restarted', () => {
     await sim.ready;
     await eventually(async () => (await api.get('/api/devices/crash-0')).online === false, 'the device to sleep', 15_000, 100);
 
-    const { jobId } = await api.post('/api/jobs', { type: 'deepRead', deviceId: 'crash-0', property: 'device.batteryLevel', maxExecutionTimeSec: 90 });
+    const { jobId } = await api.post('/api/jobs', { type: 'deepRead', deviceId: 'crash-0', property: 'device.batteryLevel', maxExecutionTimeSec: 170 });
     await eventually(async () => (await api.get(`/api/jobs/${jobId}`)).status === 'running', 'the job to start', 15_000, 100);
 
     first.kill('SIGKILL');
@@ -49,9 +49,9 @@ describe('a server killed mid-job (kill -9) and restarted', () => {
       }
       const j = await api.get(`/api/jobs/${jobId}`);
       return j.status === 'completed' || j.status === 'failed' ? j : undefined;
-    }, 'the job to finish on the restarted server', 60_000, 250);
+    }, 'the job to finish on the restarted server', 120_000, 250);
     expect(done.status).toBe('completed');
     expect(done.results[0].status).toBe('succeeded');
     expect(typeof (await api.get('/api/devices/crash-0/properties/device.batteryLevel')).value).toBe('number');
-  }, 120_000);
+  }, 200_000);
 });
