@@ -52,6 +52,8 @@ const SYSTEM_PACKAGES = {
   redis: [['redis-server', 'redis-server'], ['redis-cli', 'redis-tools']],
   test: [
     ['chromium', 'chromium'],
+    // only a Recommends of chromium, which --no-install-recommends skips: without it pages render without any font
+    ['/usr/share/fonts/truetype/liberation', 'fonts-liberation'],
     ['coap-client-openssl', 'libcoap3-bin'],
     ['nginx', 'nginx'],
     // the UDP load-balancer example (deploy/nginx) needs nginx's stream module; an absolute path is checked as a file
