@@ -5,9 +5,9 @@ import { CoapEndpoint } from '../../protocol/coap/endpoint.ts';
 import type { IncomingRequest, OutgoingResponse } from '../../protocol/coap/types.ts';
 import { startSimulator } from '../../scripts/simulator/simulator.ts';
 import { SimulatedDevice } from '../../scripts/simulator/simulated-device.ts';
-import { ApiError } from '../../scripts/cli/api-client.ts';
 import { cli } from '../helpers/cli.ts';
 import { ADMIN_TOKEN, eventually, startTestServer, type TestServer } from '../helpers/server.ts';
+import { apiFailure } from '../helpers/api-errors.ts';
 
 const FAST = { ackTimeoutMs: 300 };
 
@@ -15,16 +15,6 @@ async function rawEndpoint(onRequest?: (req: IncomingRequest) => OutgoingRespons
   const ep = await CoapEndpoint.bind({ address: '127.0.0.1', port: 0, params: { ackTimeoutMs: 200, maxRetransmit: 1, requestTimeoutMs: 2000 } });
   if (onRequest) ep.onRequest(onRequest);
   return ep;
-}
-
-async function failure(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ApiError) return e;
-    throw e;
-  }
-  throw new Error('expected an HTTP error');
 }
 
 describe('LwM2M bootstrap server', () => {
@@ -183,13 +173,13 @@ describe('LwM2M bootstrap server', () => {
       [{ security: { mode: 'nosec' } }, /invalid request/],
     ];
     for (const [body, message] of cases) {
-      const e = await failure(t.api.put('/api/bootstrap/bs-bad', body));
+      const e = await apiFailure(t.api.put('/api/bootstrap/bs-bad', body));
       expect(e.status, JSON.stringify(body)).toBe(400);
       expect((e.body as any).message, JSON.stringify(body)).toMatch(message);
     }
-    expect((await failure(t.api.get('/api/bootstrap/bs-bad'))).status).toBe(404);
+    expect((await apiFailure(t.api.get('/api/bootstrap/bs-bad'))).status).toBe(404);
     await t.api.delete('/api/bootstrap/bs-fixed');
-    expect((await failure(t.api.delete('/api/bootstrap/bs-fixed'))).status).toBe(404);
+    expect((await apiFailure(t.api.delete('/api/bootstrap/bs-fixed'))).status).toBe(404);
   });
 
   it('drives configurations and sessions from the lwtwin CLI', async () => {

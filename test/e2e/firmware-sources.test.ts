@@ -6,20 +6,10 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../../scripts/cli/api-client.ts';
 import { followJob } from '../../scripts/cli/job-commands.ts';
 import { SimulatedDevice } from '../../scripts/simulator/simulated-device.ts';
 import { eventually, startTestServer, type TestServer } from '../helpers/server.ts';
-
-async function refusal(p: Promise<unknown>): Promise<{ status: number; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ApiError) return { status: err.status, message: (err.body as { message?: string })?.message ?? err.message };
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
+import { refusal } from '../helpers/api-errors.ts';
 
 async function httpServer(files: Record<string, Buffer>): Promise<{ server: Server; origin: string; requests: string[] }> {
   const requests: string[] = [];

@@ -1,19 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../../scripts/cli/api-client.ts';
 import { followJob } from '../../scripts/cli/job-commands.ts';
 import { flattenReported } from '../../scripts/cli/format.ts';
 import { startSimulator, type LocalSimulatorHandle } from '../../scripts/simulator/simulator.ts';
 import { eventually, startTestServer, type TestServer } from '../helpers/server.ts';
-
-async function refusal(p: Promise<unknown>): Promise<{ status: number; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ApiError) return { status: err.status, message: (err.body as { message?: string })?.message ?? err.message };
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
+import { refusal } from '../helpers/api-errors.ts';
 
 describe('end to end: jobs against simulated devices', () => {
   let t: TestServer;

@@ -6,16 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, ApiError } from '../../scripts/cli/api-client.ts';
 import { cli } from '../helpers/cli.ts';
 import { ADMIN_TOKEN, OPERATOR_TOKEN, startTestServer, type TestServer } from '../helpers/server.ts';
-
-async function failure(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ApiError) return e;
-    throw e;
-  }
-  throw new Error('expected an HTTP error');
-}
+import { apiFailure } from '../helpers/api-errors.ts';
 
 function p256Pem(): string {
   return generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }).toString();
@@ -48,26 +39,26 @@ describe('security API and CLI', () => {
     expect(page2).toEqual({ items: [expect.objectContaining({ endpoint: 'sec-3', mode: 'x509' })] });
     expect(JSON.stringify(page1)).not.toContain(key);
     await t.api.delete('/api/devices/sec-3/security');
-    expect((await failure(t.api.get('/api/devices/sec-3/security'))).status).toBe(404);
-    expect((await failure(t.api.delete('/api/devices/sec-3/security'))).status).toBe(404);
+    expect((await apiFailure(t.api.get('/api/devices/sec-3/security'))).status).toBe(404);
+    expect((await apiFailure(t.api.delete('/api/devices/sec-3/security'))).status).toBe(404);
   });
 
   it('keeps the bootstrap credentials apart from the DM credentials', async () => {
     await t.api.put('/api/devices/bs-1/security?server=bootstrap', { mode: 'psk', identity: 'bs-1', key: randomBytes(16).toString('hex') });
-    expect((await failure(t.api.get('/api/devices/bs-1/security'))).status).toBe(404);
+    expect((await apiFailure(t.api.get('/api/devices/bs-1/security'))).status).toBe(404);
     expect(await t.api.get('/api/devices/bs-1/security?server=bootstrap')).toMatchObject({ mode: 'psk', identity: 'bs-1' });
     await t.api.put('/api/devices/bs-2/security', { mode: 'psk', identity: 'bs-1', key: randomBytes(16).toString('hex') });
-    expect((await failure(t.api.get('/api/devices/bs-1/security?server=nope'))).status).toBe(400);
+    expect((await apiFailure(t.api.get('/api/devices/bs-1/security?server=nope'))).status).toBe(400);
   });
 
   it('answers 409 for an identity or public key bound to another endpoint', async () => {
     const pem = p256Pem();
     await t.api.put('/api/devices/own-1/security', { mode: 'psk', identity: 'taken', key: randomBytes(16).toString('hex') });
     await t.api.put('/api/devices/own-2/security', { mode: 'rpk', publicKey: pem });
-    const e1 = await failure(t.api.put('/api/devices/thief/security', { mode: 'psk', identity: 'taken', key: randomBytes(16).toString('hex') }));
+    const e1 = await apiFailure(t.api.put('/api/devices/thief/security', { mode: 'psk', identity: 'taken', key: randomBytes(16).toString('hex') }));
     expect(e1.status).toBe(409);
     expect(e1.body).toMatchObject({ statusCode: 409, code: 'CONFLICT', error: 'Conflict', message: expect.stringContaining('identity is already bound'), details: { endpoint: 'own-1' } });
-    const e2 = await failure(t.api.put('/api/devices/thief/security', { mode: 'rpk', publicKey: pem }));
+    const e2 = await apiFailure(t.api.put('/api/devices/thief/security', { mode: 'rpk', publicKey: pem }));
     expect(e2.status).toBe(409);
   });
 
@@ -93,14 +84,14 @@ describe('security API and CLI', () => {
       [{ identity: 'x' }, /invalid request/],
     ];
     for (const [body, message] of cases) {
-      const e = await failure(t.api.put('/api/devices/bad/security', body));
+      const e = await apiFailure(t.api.put('/api/devices/bad/security', body));
       expect(e.status, JSON.stringify(body)).toBe(400);
       expect((e.body as any).message, JSON.stringify(body)).toMatch(message);
     }
-    expect((await failure(t.api.request('PUT', '/api/devices/bad/security', undefined, { 'content-type': 'application/json' }))).status).toBe(400);
+    expect((await apiFailure(t.api.request('PUT', '/api/devices/bad/security', undefined, { 'content-type': 'application/json' }))).status).toBe(400);
     const operator = new ApiClient(t.server.httpUrl, OPERATOR_TOKEN);
-    expect((await failure(operator.put('/api/devices/bad/security', { mode: 'x509' }))).status).toBe(403);
-    expect((await failure(new ApiClient(t.server.httpUrl).get('/api/security'))).status).toBe(401);
+    expect((await apiFailure(operator.put('/api/devices/bad/security', { mode: 'x509' }))).status).toBe(403);
+    expect((await apiFailure(new ApiClient(t.server.httpUrl).get('/api/security'))).status).toBe(401);
     expect(await t.api.get('/api/devices/bad/security').catch((e: ApiError) => e.status)).toBe(404);
   });
 
