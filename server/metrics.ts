@@ -24,6 +24,7 @@ export class Metrics {
   readonly sseClosed = new Counter({ name: 'lwtwin_sse_closed_total', help: 'Event streams ended: client left, slow-consumer (disconnected by the server), server', labelNames: ['reason'] as const, registers: [this.registry] });
   readonly bootstrap = new Counter({ name: 'lwtwin_bootstrap_total', help: 'Bootstrap-Requests (accepted, throttled, unknown) and sessions by outcome (finished, refused, timeout, failed, superseded)', labelNames: ['outcome'] as const, registers: [this.registry] });
   readonly notifyBufferBytes = new Gauge({ name: 'lwtwin_notify_buffer_bytes', help: 'Reported values waiting to be written to Redis (batched, or kept while Redis is unreachable), bytes', registers: [this.registry] });
+  readonly reportedRejected = new Counter({ name: 'lwtwin_reported_rejected_total', help: 'Reported values a device sent that the twin refused (invalid key or value, or over the 32 KB reported limit)', registers: [this.registry] });
   readonly notifyBufferDropped = new Counter({ name: 'lwtwin_notify_buffer_dropped_total', help: 'Reported values dropped because the buffer was over its bound or the process stopped while Redis was unreachable', registers: [this.registry] });
   readonly redisDataLosses = new Counter({ name: 'lwtwin_redis_data_losses_total', help: 'Times this process found Redis had lost its data (marker key missing)', registers: [this.registry] });
   readonly redisUp = new Gauge({ name: 'lwtwin_redis_up', help: '1 while the last Redis health check succeeded, else 0', registers: [this.registry] });

@@ -3,7 +3,9 @@
  * them: a batch that fails stays at the head of a backlog and is retried with back-off, later batches wait behind it,
  * so values reach Redis oldest first once it answers again. The backlog is bounded by bytes (`maxBufferBytes`):
  * nothing is dropped below the bound; above it the oldest waiting batches are dropped and counted
- * (`lwtwin_notify_buffer_dropped_total`), since a twin wants the newest values most.
+ * (`lwtwin_notify_buffer_dropped_total`), since a twin wants the newest values most. Values the twin store refuses
+ * (an invalid key or value, or one that would take the reported section over its 32 KB limit) are counted
+ * (`lwtwin_reported_rejected_total`) and logged at most once per interval with the last device, property and reason.
  */
 import type { EventHub } from '../events/event-hub.ts';
 import { ThrottledLog, type Logger } from '../logger.ts';
@@ -57,11 +59,13 @@ export class ReportedWriter {
   private retryTimer?: { timer: NodeJS.Timeout; wake: () => void };
   private closed = false;
   private readonly failures: ThrottledLog;
+  private readonly refusals: ThrottledLog;
   private readonly maxBufferBytes: number;
 
   constructor(private readonly opts: ReportedWriterOptions) {
     this.maxBufferBytes = opts.maxBufferBytes ?? 64 * 1024 * 1024;
     this.failures = new ThrottledLog(opts.logger, 'twin sync: writing reported values failed; keeping them until Redis answers');
+    this.refusals = new ThrottledLog(opts.logger, 'twin sync: the twin refused reported values a device sent (err names the last one)');
   }
 
   /** Bytes of values waiting (batched or in the backlog). */
@@ -151,8 +155,16 @@ export class ReportedWriter {
   private written(b: Batch, result: ApplyResult): void {
     const now = Date.now();
     const m = this.opts.metrics;
+    let refused = 0;
+    for (const d of result.devices) {
+      for (const r of d.rejected) {
+        refused++;
+        this.refusals.error(`${d.ep}: ${r.property}: ${r.reason}`);
+      }
+    }
     if (m) {
-      m.twinWrites.inc({ source: 'device' }, b.updates.length);
+      m.twinWrites.inc({ source: 'device' }, b.updates.length - refused);
+      if (refused > 0) m.reportedRejected.inc(refused);
       for (const t of b.receivedAt) m.notifyToTwin.observe((now - t) / 1000);
     }
     if (this.opts.events) {
