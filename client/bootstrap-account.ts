@@ -4,6 +4,7 @@
  * same Short Server ID.
  */
 import type { Peer } from '../protocol/coap/types.ts';
+import type { DtlsClientCredentials } from '../protocol/dtls/client-handshaker.ts';
 import type { ResourceValue } from './object-instance.ts';
 import type { ObjectTree } from './object-tree.ts';
 
@@ -22,10 +23,27 @@ export interface DmServerAccount {
   readonly binding?: string;
 }
 
-/** The resources of the bootstrap server's own Security instance: its URI, Bootstrap-Server = true, NoSec. */
-export function bootstrapAccountResources(server: Peer): Record<number, ResourceValue> {
+/**
+ * The resources of the bootstrap server's own Security instance: its URI, Bootstrap-Server = true, and NoSec or (over
+ * coaps) PSK with the factory bootstrap identity and key.
+ */
+export function bootstrapAccountResources(server: Peer, dtls?: DtlsClientCredentials): Record<number, ResourceValue> {
   const host = server.address.includes(':') ? `[${server.address}]` : server.address;
-  return { 0: `coap://${host}:${server.port}`, 1: true, 2: 3, 3: Buffer.alloc(0), 4: Buffer.alloc(0), 5: Buffer.alloc(0) };
+  const psk = dtls?.psk;
+  if (psk === undefined) return { 0: `coap://${host}:${server.port}`, 1: true, 2: 3, 3: Buffer.alloc(0), 4: Buffer.alloc(0), 5: Buffer.alloc(0) };
+  return { 0: `coaps://${host}:${server.port}`, 1: true, 2: 0, 3: Buffer.from(psk.identity, 'utf8'), 4: Buffer.alloc(0), 5: Buffer.from(psk.key) };
+}
+
+/**
+ * The DTLS credentials an account asks for (OMA LwM2M TS Transport 1.1.1 §5.2: the URI scheme and the Security Mode
+ * must agree): undefined for `coap://` with NoSec, the PSK for `coaps://` with mode 0; else why the account cannot be
+ * used (Bootstrap-Finish then answers 4.06). This client does PSK only among the secure modes of a written account.
+ */
+export function accountCredentials(account: DmServerAccount): DtlsClientCredentials | undefined | string {
+  if (!account.secure) return account.securityMode === 3 ? undefined : `${account.uri} is plain CoAP but Security Mode is ${account.securityMode}, not 3 (NoSec)`;
+  if (account.securityMode !== 0) return `${account.uri}: Security Mode ${account.securityMode} is not supported by this client (0 PSK only)`;
+  if (!account.pskIdentity || !account.pskKey || account.pskKey.length === 0) return `${account.uri}: PSK mode without an identity (/0/x/3) or a key (/0/x/5)`;
+  return { psk: { identity: account.pskIdentity, key: account.pskKey } };
 }
 
 function num(v: ResourceValue | undefined): number | undefined {

@@ -43,8 +43,13 @@ export interface RetryOptions {
 }
 
 export interface BootstrapOptions {
-  /** The bootstrap server's CoAP address. */
+  /** The bootstrap server's CoAP address (its coaps address with `dtls`). */
   server: Peer;
+  /**
+   * Bootstrap over coaps with these credentials (the factory bootstrap PSK, a separate entry from the DM server's
+   * credentials, OMA LwM2M TS Core 1.1 §6.1). @defaultValue plain CoAP
+   */
+  dtls?: DtlsClientCredentials;
   /** How long to wait for Bootstrap-Finish after the Bootstrap-Request was accepted, ms. @defaultValue 30000 */
   finishTimeoutMs?: number;
   /** Bootstrap attempts (request + session) before the client gives up (state 'failed'). @defaultValue 8 */
@@ -79,8 +84,9 @@ export interface LwM2mClientOptions {
   /** Content formats announced in the root link's `ct`. @defaultValue [60, 110, 112, 11542] (1.1), [11542] (1.0) */
   contentFormats?: readonly number[];
   /**
-   * Connect over coaps (CoAP over DTLS 1.2, RFC 7252 §9.1) with these credentials (PSK, or an RPK key pair);
-   * `server` is then the coaps address. Ignored when `endpoint` is given. @defaultValue plain CoAP
+   * Connect to `server` over coaps (CoAP over DTLS 1.2, RFC 7252 §9.1) with these credentials (PSK, or an RPK key
+   * pair); `server` is then the coaps address. A bootstrapped client uses the credentials the bootstrap server wrote
+   * instead. Ignored when `endpoint` is given. @defaultValue plain CoAP
    */
   dtls?: DtlsClientCredentials;
   /** DTLS socket tuning (retransmission timers, MTU) for `dtls`. */

@@ -1,5 +1,5 @@
-import { CoapEndpoint } from '../protocol/coap/endpoint.ts';
-import { DtlsSocket } from '../protocol/dtls/dtls-socket.ts';
+import type { CoapEndpoint } from '../protocol/coap/endpoint.ts';
+import type { DtlsClientCredentials } from '../protocol/dtls/client-handshaker.ts';
 import type { NotifyResult } from '../protocol/coap/endpoint-options.ts';
 import type { IncomingRequest, IncomingResponse, OutgoingRequest, OutgoingResponse, Peer } from '../protocol/coap/types.ts';
 import { ContentFormat } from '../protocol/lwm2m/content-format.ts';
@@ -16,8 +16,9 @@ import { ClientError } from './errors.ts';
 import { Notifier, type NotifierHost, type NotifyConfirmable } from './notifier.ts';
 import type { InstanceHost, ObjectInstance } from './object-instance.ts';
 import { ObjectTree } from './object-tree.ts';
-import { bootstrapAccountResources, dmServerAccount, type DmServerAccount } from './bootstrap-account.ts';
+import { accountCredentials, bootstrapAccountResources, dmServerAccount, type DmServerAccount } from './bootstrap-account.ts';
 import { routeBootstrapRequest, type BootstrapContext } from './bootstrap-router.ts';
+import { ClientTransport } from './client-transport.ts';
 import { bindingParam, registerRequest, updateRequest, type RegistrationParams } from './registration-requests.ts';
 import { errorResponse, routeRequest } from './request-router.ts';
 import { sendPayload } from './send-payload.ts';
@@ -58,8 +59,7 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
   private readonly opts: LwM2mClientOptions;
   private readonly hooks: ClientHooks | undefined;
   private readonly scheduler: DeadlineScheduler;
-  private endpoint: CoapEndpoint | undefined;
-  private ownsEndpoint = false;
+  private readonly transport: ClientTransport;
   private currentState: ClientState = 'stopped';
   private lifetimeS: number;
   private binding: string;
@@ -84,6 +84,8 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
   private startWaiters: Array<[() => void, (err: Error) => void]> | undefined;
   /** The LwM2M server: configured, or learnt from bootstrap. */
   private dmServer: Peer | undefined;
+  /** DTLS credentials for the LwM2M server (configured, or from the account the bootstrap server wrote); undefined: plain CoAP. */
+  private dmDtls: DtlsClientCredentials | undefined;
   private bootstrapAttempts = 0;
   /** Bootstrap-Request accepted: waiting for the session and its Finish. */
   private bootstrapAccepted = false;
@@ -94,6 +96,7 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
     this.endpointName = options.endpointName;
     if (!options.server && !options.bootstrap) throw new ClientError('INVALID_OPTIONS', 'give a server, a bootstrap server, or both');
     this.dmServer = options.server;
+    this.dmDtls = options.dtls;
 
     this.version = options.version ?? '1.1';
     this.queueMode = options.queueMode ?? false;
@@ -107,7 +110,19 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
     this.formats = FormatPolicy.shared(this.version, options.contentFormats ?? (this.version === '1.0' ? DEFAULT_FORMATS_1_0 : DEFAULT_FORMATS_1_1));
     this.tree = new ObjectTree(this);
     this.notifier = new Notifier(this);
-    if (options.bootstrap) this.tree.add(new SimpleInstance(0, 0, bootstrapAccountResources(options.bootstrap.server)));
+    this.transport = new ClientTransport({
+      ...(options.endpoint ? { given: options.endpoint } : {}),
+      bindAddress: options.bindAddress ?? '127.0.0.1',
+      ...(options.coapParams ? { coapParams: options.coapParams } : {}),
+      ...(options.dtlsOptions ? { dtlsOptions: options.dtlsOptions } : {}),
+      // Asleep or rebooting, the radio is off: nothing leaves (e.g. the empty ACK of a request left unanswered).
+      dropOutgoing: () => this.asleep || this.silent,
+      onRequest: (req) => this.onRequest(req),
+      onObservationCancelled: (peer, token) => {
+        if (this.notifier.remove(peer, token)) this.reschedule();
+      },
+    });
+    if (options.bootstrap) this.tree.add(new SimpleInstance(0, 0, bootstrapAccountResources(options.bootstrap.server, options.bootstrap.dtls)));
     for (const inst of options.instances ?? []) this.tree.add(inst);
     for (const [id, factory] of Object.entries(options.factories ?? {})) this.tree.supportObject(Number(id), factory);
     if (options.model) this.model = options.model;
@@ -161,7 +176,7 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
   async start(): Promise<void> {
     if (this.currentState !== 'stopped' && this.currentState !== 'failed') throw new ClientError('INVALID_OPTIONS', `client ${this.endpointName} is already started`);
     this.model ??= await loadDefaultModel();
-    await this.ensureEndpoint();
+    await this.transport.use(this.dmServer ? this.dmDtls : this.opts.bootstrap?.dtls);
     const done = new Promise<void>((resolve, reject) => (this.startWaiters ??= []).push([resolve, reject]));
     this.attempts = 0;
     this.bootstrapAttempts = 0;
@@ -193,7 +208,7 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
         // The server forgets us at lifetime expiry anyway.
       }
     }
-    await this.releaseEndpoint();
+    await this.transport.release();
   }
 
   /** Adds an instance (replacing one with the same ids) and updates the registration's object links. */
@@ -294,7 +309,7 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
       this.silentUntil = Date.now() + silentMs;
       this.reschedule();
       // A rebooted device has a fresh CoAP stack: no deduplication state, a new source port.
-      void this.releaseEndpoint();
+      void this.transport.release();
     });
   }
 
@@ -411,58 +426,39 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
     this.reschedule();
   }
 
-  /** Uses the given endpoint, or binds the client's own (again after a reboot). */
-  private async ensureEndpoint(): Promise<void> {
-    if (this.endpoint) return;
-    let ep: CoapEndpoint;
-    if (this.opts.endpoint) {
-      ep = this.opts.endpoint;
-    } else {
-      const endpointOptions = {
-        ...(this.opts.coapParams ? { params: this.opts.coapParams } : {}),
-        // Asleep or rebooting, the radio is off: nothing leaves (e.g. the empty ACK of a request left unanswered).
-        dropOutgoing: () => this.asleep || this.silent,
-        maxObservations: 1000,
-        maxDedupEntries: 1000,
-        maxBlockTransfers: 4,
-      };
-      const address = this.opts.bindAddress ?? '127.0.0.1';
-      if (this.opts.dtls !== undefined) {
-        // coaps: the first request to the server runs the DTLS handshake; later ones reuse the session.
-        const dtls = await DtlsSocket.bind({ address, port: 0, client: this.opts.dtls, ...(this.opts.dtlsOptions ?? {}) });
-        ep = CoapEndpoint.over(dtls, endpointOptions);
-      } else {
-        ep = await CoapEndpoint.bind({ address, port: 0, ...endpointOptions });
-      }
-      this.ownsEndpoint = true;
-    }
-    ep.onRequest((req) => this.onRequest(req));
-    ep.on('observationCancelled', (peer: Peer, token: Buffer) => {
-      if (this.notifier.remove(peer, token)) this.reschedule();
-    });
-    this.endpoint = ep;
+  /** The endpoint in use, if bound. */
+  private get endpoint(): CoapEndpoint | undefined {
+    return this.transport.endpoint;
   }
 
-  /** Releases the client's own endpoint (stop, reboot); a given endpoint stays open. */
-  private async releaseEndpoint(): Promise<void> {
-    const ep = this.endpoint;
-    if (!ep || !this.ownsEndpoint) return;
-    this.endpoint = undefined;
-    this.ownsEndpoint = false;
-    await ep.close().catch(() => undefined);
+  /**
+   * Puts the transport on the credentials of `to` (the bootstrap server's or the DM server's) and, over DTLS, runs
+   * the handshake. Resolves with the reason it failed, else undefined.
+   */
+  private async connectTo(creds: DtlsClientCredentials | undefined, to: Peer): Promise<string | undefined> {
+    try {
+      await this.transport.use(creds);
+    } catch (err) {
+      return `cannot bind a socket: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    if (this.currentState === 'stopped') {
+      await this.transport.release();
+      return 'stopped';
+    }
+    return this.transport.handshake(to);
   }
 
   /** The end of a reboot's silence: a fresh socket (own endpoint) and a new Register. */
   private async bootAgain(): Promise<void> {
     try {
-      await this.ensureEndpoint();
+      await this.transport.use(this.dmServer ? this.dmDtls : this.opts.bootstrap?.dtls);
     } catch {
       this.silentUntil = Date.now() + this.backoffMs(1);
       this.reschedule();
       return;
     }
     if (this.currentState !== 'rebooting') {
-      if (this.currentState === 'stopped') await this.releaseEndpoint();
+      if (this.currentState === 'stopped') await this.transport.release();
       return;
     }
     this.silent = false;
@@ -502,7 +498,7 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
     this.currentState = 'registering';
     this.location = undefined;
     this.notifier.clear(); // observations do not survive a Register (OMA TS Core 1.1 §6.4 Information Reporting)
-    const res = await this.exchange(registerRequest(this.registrationParams()));
+    const res = (await this.connectTo(this.dmDtls, this.dmServer!)) ?? (await this.exchange(registerRequest(this.registrationParams())));
     this.busy = false;
     if (this.currentState !== 'registering') return; // stopped meanwhile
     const now = Date.now();
@@ -654,7 +650,7 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
     this.bootstrapAccepted = false;
     const uriQuery = [`ep=${this.endpointName}`];
     if (this.version !== '1.0') uriQuery.push(`pct=${ContentFormat.SENML_CBOR}`);
-    const res = await this.exchange({ method: 'POST', uriPath: ['bs'], uriQuery }, bs.server);
+    const res = (await this.connectTo(bs.dtls, bs.server)) ?? (await this.exchange({ method: 'POST', uriPath: ['bs'], uriQuery }, bs.server));
     this.busy = false;
     if (this.currentState !== 'bootstrapping') return;
     if (typeof res !== 'string' && res.code === '2.04') {
@@ -692,25 +688,18 @@ export class LwM2mClient implements Schedulable, InstanceHost, DeviceContext, No
   finishBootstrap(): OutgoingResponse {
     const account = dmServerAccount(this.tree);
     if (!account) return { code: '4.06', payload: Buffer.from('no LwM2M server account (Security and Server instances with one SSID)') };
+    const creds = accountCredentials(account);
+    if (typeof creds === 'string') return { code: '4.06', payload: Buffer.from(creds) };
+    if (creds !== undefined && !this.transport.canSwitch) return { code: '4.06', payload: Buffer.from(`${account.uri} needs DTLS, and this client was given a plain CoAP endpoint`) };
     this.dmServer = account.peer;
+    this.dmDtls = creds;
     if (account.lifetime !== undefined) this.lifetimeS = account.lifetime;
     if (account.binding !== undefined) this.binding = account.binding.replace(/Q/g, '') || 'U';
     this.bootstrapAccepted = false;
     this.bootstrapAttempts = 0;
     this.attempts = 0;
     this.hooks?.onBootstrapped?.(this);
-    if (account.secure) {
-      // The account is valid, so Finish succeeds; registering over coaps needs a DTLS client, which this one is not.
-      this.currentState = 'failed';
-      const err = new ClientError('REGISTRATION_FAILED', `client ${this.endpointName}: bootstrapped to ${account.uri}, which needs DTLS; this client speaks plain CoAP`);
-      setImmediate(() => {
-        this.hooks?.onRegistrationFailed?.(this, err);
-        this.settleStart(err);
-      });
-      this.reschedule();
-      return { code: '2.04' };
-    }
-    // Register once the 2.04 has left (the bootstrap server's exchange ends with it).
+    // Register once the 2.04 has left (the bootstrap server's exchange ends with it); over coaps on a new socket.
     this.currentState = 'registering';
     this.retryAt = Date.now();
     this.reschedule();

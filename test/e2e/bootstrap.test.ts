@@ -81,25 +81,30 @@ describe('LwM2M bootstrap server', () => {
     }
   }, 30_000);
 
-  it('generates a PSK per device, writes it to the device and stores the same key in the DM security store', async () => {
-    await t.api.put('/api/bootstrap/bs-psk', { server: { uri: 'coaps://127.0.0.1:5684', shortServerId: 2 }, security: { mode: 'psk', generate: true } });
-    expect(await t.api.get('/api/bootstrap/bs-psk')).toEqual({ server: { uri: 'coaps://127.0.0.1:5684', shortServerId: 2, lifetime: 300, binding: 'U' }, security: { mode: 'psk', generate: true }, writes: [] });
-    const client = new LwM2mClient({ endpointName: 'bs-psk', bootstrap: { server: bs }, coapParams: FAST, instances: [new SimpleInstance(3, 0, { 0: 'acme' })] });
+  it('generates a PSK per device, writes it to the device, stores the same key in the DM security store, and the device registers over DTLS with it', async () => {
+    const coapsUri = `coaps://127.0.0.1:${t.coaps.port}`;
+    await t.api.put('/api/bootstrap/bs-psk', { server: { uri: coapsUri, shortServerId: 2 }, security: { mode: 'psk', generate: true } });
+    expect(await t.api.get('/api/bootstrap/bs-psk')).toEqual({ server: { uri: coapsUri, shortServerId: 2, lifetime: 300, binding: 'U' }, security: { mode: 'psk', generate: true }, writes: [] });
+    const newClient = () => new LwM2mClient({ endpointName: 'bs-psk', bootstrap: { server: bs }, coapParams: FAST, dtlsOptions: { retransmitInitialMs: 200 }, instances: [new SimpleInstance(3, 0, { 0: 'acme' })] });
+    const client = newClient();
     try {
-      // The client speaks plain CoAP only, so after bootstrap it stops short of the DTLS registration.
-      await expect(client.start()).rejects.toThrow(/needs DTLS/);
+      await client.start();
+      expect(client.state).toBe('registered');
+      expect(client.server).toEqual(t.coaps);
       const account = client.dmAccount!;
-      expect(account).toMatchObject({ uri: 'coaps://127.0.0.1:5684', securityMode: 0, pskIdentity: 'bs-psk' });
+      expect(account).toMatchObject({ uri: coapsUri, securityMode: 0, pskIdentity: 'bs-psk' });
       expect(account.pskKey).toHaveLength(16);
       expect(await t.server.security.dm.findByPskIdentity('bs-psk')).toEqual({ endpoint: 'bs-psk', key: account.pskKey });
+      await eventually(async () => (await t.api.get('/api/devices/bs-psk/twin')).properties.reported.lwm2m?.security === 'psk', 'twin lwm2m.security = psk');
       const [s] = await sessions('bs-psk');
       expect(s).toMatchObject({ outcome: 'finished', config: 'endpoint', pskIdentity: 'bs-psk' });
       expect(JSON.stringify(await sessions('bs-psk'))).not.toContain(account.pskKey!.toString('hex'));
-      // A second bootstrap gives a fresh key.
-      const again = new LwM2mClient({ endpointName: 'bs-psk', bootstrap: { server: bs }, coapParams: FAST, instances: [new SimpleInstance(3, 0, { 0: 'acme' })] });
-      await expect(again.start()).rejects.toThrow(/needs DTLS/);
+      // A second bootstrap gives a fresh key, and the device registers with that one.
+      const again = newClient();
+      await again.start();
       expect(again.dmAccount!.pskKey!.equals(account.pskKey!)).toBe(false);
       expect((await t.server.security.dm.findByPskIdentity('bs-psk'))!.key).toEqual(again.dmAccount!.pskKey);
+      expect(again.state).toBe('registered');
       await again.stop();
     } finally {
       await client.stop();
