@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto';
 import dgram from 'node:dgram';
+import { findNginx, NginxUdpBalancer, type Backend } from './nginx-udp-balancer.ts';
 
 /**
  * A UDP load balancer with the behaviour of nginx's stream proxy configured as in deploy/nginx/lwtwin-coap.conf
  * (`hash $remote_addr consistent`, a long `proxy_timeout`, no `proxy_responses` limit), for tests on machines without
- * nginx's stream module: each client source address picks a backend by a consistent hash over the live backends; a
+ * nginx's stream module (see `startUdpBalancer`): each client source address picks a backend by a consistent hash over the live backends; a
  * session (one upstream socket per client address and port) carries datagrams both ways for as long as it is used, so
  * the server's own requests (Observe notifications' counterpart, job requests) reach the device through it; a backend
  * whose socket answers with ICMP port unreachable (its process died) is marked down and the client's sessions move to
  * the next backend on the ring with its next datagram.
  */
 export class UdpBalancer {
+  readonly kind = 'node-stand-in' as const;
   readonly #socket = dgram.createSocket('udp4');
   readonly #sessions = new Map<string, { upstream: dgram.Socket; backend: number; pending?: Buffer[] }>();
   readonly #down = new Set<number>();
@@ -86,4 +88,17 @@ export class UdpBalancer {
 
 function hash(text: string): bigint {
   return createHash('md5').update(text).digest().readBigUInt64BE(0);
+}
+
+/** A running balancer of either kind. */
+export type AnyUdpBalancer = UdpBalancer | NginxUdpBalancer;
+
+/**
+ * The deployment example's nginx in front of `backends` when nginx and its stream module are installed, else this
+ * Node stand-in; `fallback` says why the stand-in was used (callers print it: a run without nginx is visible).
+ */
+export async function startUdpBalancer(backends: readonly Backend[], listenPort: number): Promise<{ balancer: AnyUdpBalancer; fallback?: string }> {
+  const found = findNginx();
+  if ('missing' in found) return { balancer: await UdpBalancer.start(backends), fallback: found.missing };
+  return { balancer: await NginxUdpBalancer.start(backends, listenPort) };
 }
