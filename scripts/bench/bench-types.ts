@@ -60,6 +60,12 @@ export interface BenchSizes {
   query: { twins: number[]; passes: number };
   /** Devices that bootstrap then register, with `concurrency` sessions in flight. */
   bootstrap: { devices: number; concurrency: number };
+  /**
+   * `devices` per fleet (plain and coaps) for the notify ratio at `ratioRate`/s; full handshakes for `handshakeSec`
+   * with `handshakeConcurrency` in flight; `idleSessions` held open for the memory figure; a ClientHello flood from
+   * `floodSources` addresses for `floodSec` while the coaps fleet notifies at `floodNotifyRate`/s.
+   */
+  dtls: { devices: number; ratioRate: number; stepSec: number; probeEveryMs: number; handshakeSec: number; handshakeConcurrency: number; idleSessions: number; floodSources: number; floodSec: number; floodConcurrency: number; floodNotifyRate: number };
 }
 
 /** Sizes per mode: `quick` finishes every scenario in seconds, `default` the whole run within ~10 minutes on 2 cores. */
@@ -73,6 +79,7 @@ export function sizesFor(mode: BenchMode): BenchSizes {
       deepRead: { fleets: [1, 10], concurrency: 4, durationSec: 1 },
       query: { twins: [50, 200], passes: 1 },
       bootstrap: { devices: 20, concurrency: 10 },
+      dtls: { devices: 20, ratioRate: 200, stepSec: 1, probeEveryMs: 100, handshakeSec: 1, handshakeConcurrency: 4, idleSessions: 20, floodSources: 200, floodSec: 1, floodConcurrency: 50, floodNotifyRate: 100 },
     };
   }
   const large = mode === 'large';
@@ -84,6 +91,7 @@ export function sizesFor(mode: BenchMode): BenchSizes {
     deepRead: { fleets: [1, 10_000], concurrency: 128, durationSec: 5 },
     query: { twins: [10_000, 100_000], passes: 3 },
     bootstrap: { devices: large ? 10_000 : 2_000, concurrency: 256 },
+    dtls: { devices: large ? 10_000 : 2_000, ratioRate: 20_000, stepSec: 5, probeEveryMs: 50, handshakeSec: 5, handshakeConcurrency: 32, idleSessions: large ? 10_000 : 2_000, floodSources: 10_000, floodSec: 6, floodConcurrency: 256, floodNotifyRate: 2_000 },
   };
 }
 

@@ -7,7 +7,7 @@
  *
  *   npm run bench [-- [scenario ...] [--quick | --large] [--runs N] [--out DIR] [--cpu-prof DIR]]
  *
- * Scenarios: registration, memory, notify, shallow-read, deep-read, query, bootstrap (default: all).
+ * Scenarios: registration, memory, notify, shallow-read, deep-read, query, bootstrap, dtls (default: all).
  * `--quick`: tiny sizes, one run, seconds (the smoke test). `--large`: 100,000 devices where it applies.
  * `--cpu-prof DIR`: every server process runs under `node --cpu-prof` (summarise with cpuprofile-summary.ts).
  * Redis: LWTWIN_REDIS_URL, default redis://127.0.0.1:6379.
@@ -22,6 +22,7 @@ import { deleteByPrefix, runPrefix } from './redis-prefix.ts';
 import { formatTable, writeReport, type BenchReport } from './report.ts';
 import { bootstrapScenario } from './scenarios/bootstrap.ts';
 import { deepReadScenario } from './scenarios/deep-read.ts';
+import { dtlsScenario } from './scenarios/dtls.ts';
 import { memoryScenario } from './scenarios/memory.ts';
 import { notifyScenario } from './scenarios/notify.ts';
 import { queryScenario } from './scenarios/query.ts';
@@ -37,6 +38,7 @@ export const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioRe
   'deep-read': deepReadScenario,
   query: queryScenario,
   bootstrap: bootstrapScenario,
+  dtls: dtlsScenario,
 };
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

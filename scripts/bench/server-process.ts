@@ -30,6 +30,8 @@ export interface ServerProcess {
   readonly pid: number;
   readonly httpUrl: string;
   readonly coapPort: number;
+  /** The coaps (CoAP over DTLS) port. */
+  readonly coapsPort: number;
   /** The bootstrap server's port, when started with `--bootstrap-port`. */
   readonly bootstrapPort?: number;
   readonly token: string;
@@ -69,7 +71,7 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
   child.stderr!.on('data', (d: string) => {
     stderr = (stderr + d).slice(-8000);
   });
-  const started = await new Promise<{ api: string; coapPort: number; bootstrapPort?: number }>((resolve, reject) => {
+  const started = await new Promise<{ api: string; coapPort: number; coapsPort: number; bootstrapPort?: number }>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => fail(new Error(`server did not start within ${opts.startTimeoutMs ?? 60_000} ms`)), opts.startTimeoutMs ?? 60_000);
     const fail = (err: Error): void => {
@@ -84,7 +86,7 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
       const line = out.split('\n').find((l) => l.trim().startsWith('{'));
       if (!line) return;
       try {
-        const info = JSON.parse(line) as { api: string; coapPort: number; bootstrapPort?: number };
+        const info = JSON.parse(line) as { api: string; coapPort: number; coapsPort: number; bootstrapPort?: number };
         clearTimeout(timer);
         child.removeAllListeners('exit');
         resolve(info);
@@ -97,6 +99,7 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
     pid: child.pid!,
     httpUrl: started.api,
     coapPort: started.coapPort,
+    coapsPort: started.coapsPort,
     ...(started.bootstrapPort !== undefined ? { bootstrapPort: started.bootstrapPort } : {}),
     token,
     serverId,

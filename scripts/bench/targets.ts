@@ -12,5 +12,8 @@ export const TARGETS = {
   rssBytesPerDevice: { op: '<=', value: 2048, text: '≤ 2 KB (target at 100k)' },
   /** A whole bootstrap session is ~7 exchanges: 100,000 devices onboard in under two minutes. */
   bootstrapSessionsPerSec: { op: '>=', value: 1_000, text: '≥ 1,000/s' },
+  /** coaps notifications written per plain CoAP notification written, same fleet size and offered rate. */
+  dtlsNotifyRatio: { op: '>=', value: 0.7, text: '≥ 0.7 of plain CoAP' },
+  dtlsRssBytesPerSession: { op: '<=', value: 1024, text: '≤ 1 KB' },
   queryMs: { op: '<=', value: 250, text: '≤ 250 ms (target at 100k)' },
 } satisfies Record<string, Target>;

@@ -38,6 +38,10 @@ describe('npm run bench -- --quick', () => {
     expect(byLabel('memory', 'heap per device').runs).toHaveLength(report.runs);
     expect(byLabel('query', 'tag equality query').value).toBeGreaterThan(0);
     expect(byLabel('bootstrap', 'bootstrap sessions/s').value).toBeGreaterThan(0);
+    expect(byLabel('dtls', 'PSK full handshakes/s').value).toBeGreaterThan(0);
+    expect(byLabel('dtls', 'ECDHE-ECDSA full handshakes/s').value).toBeGreaterThan(0);
+    expect(byLabel('dtls', 'notify written/s, coaps').value).toBeGreaterThan(0);
+    expect(byLabel('dtls', 'flood HelloVerifyRequests answered').value).toBeGreaterThan(0);
 
     expect(report.machine.cores).toBeGreaterThan(0);
     expect(report.machine.redisVersion).toMatch(/^\d+\.\d+/);

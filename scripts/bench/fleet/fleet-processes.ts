@@ -7,7 +7,7 @@ import { siblingModule } from '../../runtime-entry.ts';
 import { forkRpc, type RpcChild } from '../child-rpc.ts';
 import { mergeHistograms } from '../stats.ts';
 import type { Histogram } from 'hdr-histogram-js';
-import type { NotifyReport, RegisterReport } from './virtual-fleet.ts';
+import type { ConnectReport, NotifyReport, RegisterReport } from './virtual-fleet.ts';
 
 const WORKER = siblingModule(import.meta.url, './fleet-worker.ts');
 
@@ -23,6 +23,8 @@ export interface FleetProcessesOptions {
   firstSocket?: number;
   /** Profile the workers too (node --cpu-prof into this directory). */
   cpuProfDir?: string;
+  /** coaps devices, one DTLS session each, with PSKs derived from this hex secret (see virtual-fleet.ts). */
+  pskSecret?: string;
 }
 
 export interface FleetRegisterResult {
@@ -37,6 +39,8 @@ export interface FleetRegisterResult {
 
 export interface FleetProcesses {
   readonly pids: readonly number[];
+  /** coaps fleets: every device's DTLS handshake, before any Register. */
+  connect(concurrency: number): Promise<{ connected: number; failed: number; seconds: number; histogram: Histogram; errors: string[] }>;
   register(concurrency: number): Promise<FleetRegisterResult>;
   notify(ratePerSecond: number, durationMs: number): Promise<NotifyReport>;
   stats(): Promise<{ observed: number; requestsServed: number }>;
@@ -44,7 +48,7 @@ export interface FleetProcesses {
 }
 
 export async function startFleetProcesses(opts: FleetProcessesOptions): Promise<FleetProcesses> {
-  const perSocket = opts.devicesPerSocket ?? 250;
+  const perSocket = opts.pskSecret !== undefined ? 1 : (opts.devicesPerSocket ?? 250);
   const n = Math.max(1, opts.workers ?? Math.ceil(opts.count / 50_000));
   const share = Math.ceil(opts.count / n);
   const children: RpcChild[] = [];
@@ -55,7 +59,7 @@ export async function startFleetProcesses(opts: FleetProcessesOptions): Promise<
       if (count === 0) break;
       const child = forkRpc(WORKER, opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []);
       children.push(child);
-      await child.call('open', { server: opts.server, prefix: opts.prefix, firstIndex: k * share, count, devicesPerSocket: perSocket, firstSocket: socket });
+      await child.call('open', { server: opts.server, prefix: opts.prefix, firstIndex: k * share, count, devicesPerSocket: perSocket, firstSocket: socket, ...(opts.pskSecret !== undefined ? { pskSecret: opts.pskSecret } : {}) });
       socket += Math.ceil(count / perSocket);
     }
   } catch (err) {
@@ -64,6 +68,17 @@ export async function startFleetProcesses(opts: FleetProcessesOptions): Promise<
   }
   return {
     pids: children.map((c) => c.pid),
+    async connect(concurrency) {
+      const per = Math.max(1, Math.ceil(concurrency / children.length));
+      const reports = await Promise.all(children.map((c) => c.call<ConnectReport>('connect', { concurrency: per })));
+      return {
+        connected: reports.reduce((s, r) => s + r.connected, 0),
+        failed: reports.reduce((s, r) => s + r.failed, 0),
+        seconds: Math.max(...reports.map((r) => r.seconds)),
+        histogram: mergeHistograms(reports.map((r) => r.histogram)),
+        errors: reports.flatMap((r) => r.errors),
+      };
+    },
     async register(concurrency) {
       const per = Math.max(1, Math.ceil(concurrency / children.length));
       const reports = await Promise.all(children.map((c) => c.call<RegisterReport>('register', { concurrency: per })));

@@ -1,5 +1,5 @@
 /**
- * Child-process entry of a virtual fleet (see fleet-processes.ts): `open`, `register`, `notify`, `stats`, then
+ * Child-process entry of a virtual fleet (see fleet-processes.ts): `open`, `connect` (coaps handshakes), `register`, `notify`, `stats`, then
  * `exit` closes the sockets.
  */
 import { serveRpc } from '../child-rpc.ts';
@@ -18,6 +18,7 @@ serveRpc(
       fleet = await VirtualFleet.open(opts);
       return { count: fleet.count };
     },
+    connect: async (args: { concurrency: number }) => opened().connect(args.concurrency),
     register: async (args: { concurrency: number }) => opened().register(args.concurrency),
     notify: async (args: { ratePerSecond: number; durationMs: number }) => opened().notify(args.ratePerSecond, args.durationMs),
     stats: async () => ({ observed: opened().observedDevices(), requestsServed: opened().requestsServed }),

@@ -4,13 +4,16 @@
  * the sockets answer the server's Write-Attributes, Observe and Read requests with fixed values (DeviceAnswers) and
  * remember the tokens of `/3/0` observations, so `notify` can send NON notifications (RFC 7641 §4.2) at a fixed total
  * rate round-robin over the observed devices. Sockets bind to distinct 127.x.y.z addresses so that the server's
- * per-address Register rate limit sees a spread-out fleet, as it would in the field.
+ * per-address Register rate limit sees a spread-out fleet, as it would in the field. With `pskSecret` every device
+ * speaks coaps instead: one DTLS session per device (one socket each), with the PSK of scripts/simulator/simulator-psk.ts.
  */
 import { CoapEndpoint } from '../../../protocol/coap/endpoint.ts';
+import { DtlsSocket } from '../../../protocol/dtls/dtls-socket.ts';
 import type { Peer } from '../../../protocol/coap/types.ts';
 import { ContentFormat } from '../../../protocol/lwm2m/content-format.ts';
 import type { LwM2mValue } from '../../../protocol/lwm2m/node.ts';
 import { ObjectRegistry } from '../../../objects/object-registry.ts';
+import { simulatorPsk } from '../../simulator/simulator-psk.ts';
 import { wallNow } from '../child-rpc.ts';
 import { encodeHistogram, latencyHistogram, recordMs, sleep } from '../stats.ts';
 import { DeviceAnswers, REGISTER_LINKS } from './device-answers.ts';
@@ -30,6 +33,21 @@ export interface VirtualFleetOptions {
   lifetime?: number;
   /** Deadline of one Register, ms. @defaultValue 30000 */
   registerTimeoutMs?: number;
+  /**
+   * coaps: each device gets its own DTLS client socket (devicesPerSocket is then 1) authenticated with the PSK derived
+   * from this hex secret; `server` is the coaps port. @defaultValue plain CoAP
+   */
+  pskSecret?: string;
+}
+
+/** Outcome of `connect`: DTLS handshakes of every device. */
+export interface ConnectReport {
+  connected: number;
+  failed: number;
+  seconds: number;
+  /** Handshake latencies (µs), compressed base64. */
+  histogram: string;
+  errors: string[];
 }
 
 /** Outcome of `register`. */
@@ -56,6 +74,8 @@ export interface NotifyReport {
 
 interface FleetSocket {
   endpoint: CoapEndpoint;
+  /** coaps: the device's DTLS socket under `endpoint`. */
+  dtls?: DtlsSocket;
   /** Tokens of the server's observations of `/3/0` on this socket, with the observer's address. */
   observe3: Array<{ token: Buffer; peer: Peer }>;
 }
@@ -77,11 +97,19 @@ export class VirtualFleet {
   static async open(opts: VirtualFleetOptions): Promise<VirtualFleet> {
     const fleet = new VirtualFleet(opts);
     fleet.answers = new DeviceAnswers(await ObjectRegistry.loadDefault());
-    const perSocket = opts.devicesPerSocket ?? 250;
+    const perSocket = fleet.perSocket;
     const n = Math.max(1, Math.ceil(opts.count / perSocket));
     for (let k = 0; k < n; k++) {
-      const endpoint = await CoapEndpoint.bind({ address: loopbackAddress((opts.firstSocket ?? 0) + k), port: 0, maxInFlight: 50_000, socketBufferBytes: 4 * 1024 * 1024 });
-      const socket: FleetSocket = { endpoint, observe3: [] };
+      const address = loopbackAddress((opts.firstSocket ?? 0) + k);
+      let socket: FleetSocket;
+      if (opts.pskSecret !== undefined) {
+        const dtls = await DtlsSocket.bind({ address, port: 0, client: { psk: simulatorPsk(opts.pskSecret, fleet.name(k)) } });
+        dtls.on('warning', () => undefined);
+        socket = { endpoint: CoapEndpoint.over(dtls, { maxInFlight: 1000 }), dtls, observe3: [] };
+      } else {
+        socket = { endpoint: await CoapEndpoint.bind({ address, port: 0, maxInFlight: 50_000, socketBufferBytes: 4 * 1024 * 1024 }), observe3: [] };
+      }
+      const { endpoint } = socket;
       endpoint.on('warning', () => undefined);
       endpoint.onRequest((req) => {
         fleet.requestsServed++;
@@ -97,6 +125,38 @@ export class VirtualFleet {
     return this.opts.count;
   }
 
+  /** Devices per socket: one per DTLS session with `pskSecret`. */
+  private get perSocket(): number {
+    return this.opts.pskSecret !== undefined ? 1 : (this.opts.devicesPerSocket ?? 250);
+  }
+
+  /** coaps: runs every device's DTLS handshake (at most `concurrency` at once) without sending CoAP yet. */
+  async connect(concurrency: number): Promise<ConnectReport> {
+    const hist = latencyHistogram();
+    const errors: string[] = [];
+    let next = 0;
+    let connected = 0;
+    let failed = 0;
+    const t0 = performance.now();
+    const lane = async (): Promise<void> => {
+      while (next < this.sockets.length) {
+        const s = this.sockets[next++];
+        if (s.dtls === undefined) continue;
+        const h0 = performance.now();
+        try {
+          await s.dtls.connect(this.opts.server);
+          recordMs(hist, performance.now() - h0);
+          connected++;
+        } catch (err) {
+          failed++;
+          if (errors.length < 5) errors.push((err as Error).message);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, this.sockets.length)) }, lane));
+    return { connected, failed, seconds: (performance.now() - t0) / 1000, histogram: encodeHistogram(hist), errors };
+  }
+
   /** Endpoint name of device `i` of this fleet (0-based). */
   name(i: number): string {
     return `${this.opts.prefix}${(this.opts.firstIndex ?? 0) + i}`;
@@ -109,7 +169,7 @@ export class VirtualFleet {
 
   /** Registers every device with at most `concurrency` Registers in flight. */
   async register(concurrency: number): Promise<RegisterReport> {
-    const perSocket = this.opts.devicesPerSocket ?? 250;
+    const perSocket = this.perSocket;
     const hist = latencyHistogram();
     const errors: string[] = [];
     let next = 0;

@@ -89,7 +89,8 @@ function startProbe(probe: VirtualFleet, store: RedisTwinStore, everyMs: number,
   };
 }
 
-async function runStep(ctx: BenchContext, httpUrl: string, pid: number, fleet: FleetProcesses, probe: VirtualFleet, store: RedisTwinStore, rate: number, probeSeed: number): Promise<NotifyStepResult & { lastValue: number }> {
+/** One step: `fleet` notifies at `rate`/s for `stepSec` while `probe` samples notify → twin (also used by the dtls scenario). */
+export async function runStep(ctx: BenchContext, httpUrl: string, pid: number, fleet: FleetProcesses, probe: VirtualFleet, store: RedisTwinStore, rate: number, probeSeed: number): Promise<NotifyStepResult & { lastValue: number }> {
   const { stepSec, probeEveryMs } = ctx.sizes.notify;
   const m0 = await scrapeMetrics(httpUrl);
   const udp0 = udpReceiveBufferErrors();
