@@ -9,6 +9,7 @@ export type ProtocolErrorCode =
   | 'COAP_TIMEOUT' // no answer within the exchange's deadline
   | 'COAP_RESET' // peer answered with RST
   | 'COAP_OVERLOAD' // in-flight bound reached
+  | 'COAP_OBSERVATION_LIMIT' // maxObservations reached: no new observation until one ends
   | 'COAP_BLOCK' // block-wise transfer failed (gap, size change, too large)
   | 'COAP_CLOSED' // endpoint closed while the exchange was pending
   | 'PATH_INVALID' // LwM2M path syntax or range

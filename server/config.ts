@@ -70,7 +70,12 @@ export interface LwTwinConfig {
   observeSetupRate: number;
   /** First retry after a failed observation set-up, s; doubles per failure up to 600 s. @defaultValue 5 */
   observeRetrySec: number;
-  /** Entries of the shallow-read cache. @defaultValue 100000 */
+  /**
+   * Devices this process is sized for: the bounds on per-device state (observations, caches) follow from it
+   * (server/node-bounds.ts). @defaultValue 100000
+   */
+  maxDevices: number;
+  /** Entries of the shallow-read cache. @defaultValue `maxDevices` */
   cacheSize: number;
   /** Admin bearer token; when unset, `npm start` generates one under the data directory. @defaultValue undefined */
   adminToken?: string;
@@ -260,7 +265,8 @@ export const OPTIONS: OptionSpec[] = [
   { key: 'observeSetupConcurrency', flag: 'observe-setup-concurrency', env: 'LWTWIN_OBSERVE_SETUP_CONCURRENCY', parse: integer(1, 100_000), default: () => 64, help: 'devices whose observations are set up at once' },
   { key: 'observeSetupRate', flag: 'observe-setup-rate', env: 'LWTWIN_OBSERVE_SETUP_RATE', parse: integer(1, 1_000_000), default: () => 200, help: 'observation set-ups started per second' },
   { key: 'observeRetrySec', flag: 'observe-retry-sec', env: 'LWTWIN_OBSERVE_RETRY_SEC', parse: integer(1, 3600), default: () => 5, help: 'first retry after a failed observation set-up, s (doubles up to 600 s)' },
-  { key: 'cacheSize', flag: 'cache-size', env: 'LWTWIN_CACHE_SIZE', parse: integer(0, 10_000_000), default: () => 100_000, help: 'entries in the shallow-read cache' },
+  { key: 'maxDevices', flag: 'max-devices', env: 'LWTWIN_MAX_DEVICES', parse: integer(1, 10_000_000), default: () => 100_000, help: 'devices this process is sized for (observation and cache bounds follow from it)' },
+  { key: 'cacheSize', flag: 'cache-size', env: 'LWTWIN_CACHE_SIZE', parse: integer(0, 10_000_000), default: () => undefined, help: 'entries in the shallow-read cache (default: --max-devices)' },
   { key: 'adminToken', flag: 'admin-token', env: 'LWTWIN_ADMIN_TOKEN', parse: (raw, name) => { const s = str(raw, name); if (s.length < 16) throw new ConfigError(`${name}: must be at least 16 characters`); return s; }, default: () => undefined, help: 'admin bearer token' },
   { key: 'tokens', flag: 'tokens', env: 'LWTWIN_TOKENS', parse: tokens, default: () => ({}), help: 'extra bearer tokens, JSON {token: role}' },
   { key: 'dataDir', flag: 'data-dir', env: 'LWTWIN_DATA_DIR', parse: str, default: () => '.lwtwin', help: 'data directory (Redis data, generated admin token)' },
@@ -315,6 +321,7 @@ export function loadConfig(flags: Record<string, unknown> = {}, env: Record<stri
     else out[o.key] = o.default();
   }
   if (out.serverId === undefined) out.serverId = `${os.hostname()}:${out.coapPort}`;
+  if (out.cacheSize === undefined) out.cacheSize = out.maxDevices;
   const cfg = out as unknown as LwTwinConfig;
   if (!cfg.redisCluster && cfg.redisUrl.includes(',')) throw new ConfigError('redisUrl: several seed URLs need --redis-cluster (LWTWIN_REDIS_CLUSTER=1)');
   checkObservePeriods(cfg);

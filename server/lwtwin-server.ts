@@ -15,6 +15,7 @@ import { buildHttpApi } from './http/http-api.ts';
 import { createLogger, ThrottledLog, type Logger } from './logger.ts';
 import { LwM2mServer } from './lwm2m/lwm2m-server.ts';
 import { Metrics } from './metrics.ts';
+import { nodeBounds, watchBounds } from './node-bounds.ts';
 import { RedisRegistrationStore } from './registration/redis-registration-store.ts';
 import { RedisKeys } from './store/keys.ts';
 import { RedisHealth } from './store/redis-health.ts';
@@ -145,11 +146,14 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
     const registry = await ObjectRegistry.loadDefault(config.objectsDirs, { onWarning: (msg) => logger.warn(msg) });
     const names = new PropertyNames(registry);
 
+    // Every bound on per-device state follows from --max-devices, and reports its use in /metrics.
+    const bounds = nodeBounds(config);
     const endpoint = await CoapEndpoint.bind({
       port: config.coapPort,
       address: config.coapHost,
       ...(opts.coapParams ? { params: opts.coapParams } : {}),
-      maxInFlight: 50_000,
+      maxInFlight: bounds.maxInFlight,
+      maxObservations: bounds.maxObservations,
       socketBufferBytes: 8 * 1024 * 1024,
     } as Parameters<typeof CoapEndpoint.bind>[0]);
     cleanups.push(() => endpoint.close());
@@ -164,7 +168,7 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
     const { credentials, ephemeralKey } = dtlsServerCredentials(config, security.dm);
     if (ephemeralKey) logger.warn('no --dtls-key: RPK/X.509 devices see an ephemeral server key that changes on every restart');
     const dtls = await DtlsSocket.bind({ port: config.coapsPort, address: config.coapHost, server: credentials, socketBufferBytes: 8 * 1024 * 1024, ...(opts.dtls ?? {}) });
-    const secureEndpoint = CoapEndpoint.over(dtls, { ...(opts.coapParams ? { params: opts.coapParams } : {}), maxInFlight: 50_000 } as Parameters<typeof CoapEndpoint.over>[1]);
+    const secureEndpoint = CoapEndpoint.over(dtls, { ...(opts.coapParams ? { params: opts.coapParams } : {}), maxInFlight: bounds.maxInFlight, maxObservations: bounds.maxObservations } as Parameters<typeof CoapEndpoint.over>[1]);
     cleanups.push(() => secureEndpoint.close());
     secureEndpoint.on('warning', (err: Error) => logger.debug({ err: err.message }, 'coaps warning'));
     dtls.on('handshakeFailed', (peer: { address: string; port: number }, err: Error) => logger.info({ peer, reason: err.message }, 'dtls handshake failed'));
@@ -191,6 +195,7 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
       registerBurst: config.registerBurst,
       downlinkRatePerAddress: config.downlinkRatePerAddress,
       downlinkBurst: config.downlinkBurst,
+      registrationCacheEntries: bounds.registrationCacheEntries,
       logger: logger.child({ component: 'lwm2m' }),
       metrics,
       ...(opts.queueModeSweepMs ? { queueModeSweepMs: opts.queueModeSweepMs } : {}),
@@ -218,6 +223,18 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
     await sync.start();
     cleanups.push(() => sync.stop());
     metrics.watchSetupBacklog(() => sync.keeper.backlog);
+    watchBounds(metrics, () => {
+      const [plain, secure] = [endpoint.stats(), secureEndpoint.stats()];
+      return [
+        { bound: 'coap_observations', used: plain.observations, max: bounds.maxObservations },
+        { bound: 'coaps_observations', used: secure.observations, max: bounds.maxObservations },
+        { bound: 'coap_in_flight', used: plain.inFlight, max: bounds.maxInFlight },
+        { bound: 'coaps_in_flight', used: secure.inFlight, max: bounds.maxInFlight },
+        { bound: 'devices', used: sync.keeper.devices, max: bounds.maxDevices },
+        { bound: 'registration_cache', used: lwm2m.registrationsCached, max: bounds.registrationCacheEntries },
+        { bound: 'twin_cache', used: twins.stats().size, max: bounds.twinCacheEntries },
+      ];
+    });
     lwm2m.start();
     cleanups.push(() => lwm2m.stop());
     onDataLoss = () => void lwm2m.restoreAll().then((n) => logger.warn({ restored: n }, 'registrations written back after redis lost its data'));

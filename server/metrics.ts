@@ -15,11 +15,12 @@ export class Metrics {
   /** Shallow-read cache lookups, read from the cache's own counters at scrape time (see `watchCache`). */
   readonly cache: Counter<'result'>;
   private cacheStats?: () => { hits: number; misses: number };
-  readonly observationSetups = new Counter({ name: 'lwtwin_observation_setups_total', help: 'Observation set-ups of a device finished: observing, refused (the device answered 4.xx), unreachable (timeout, RST)', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly observationSetups = new Counter({ name: 'lwtwin_observation_setups_total', help: 'Observation set-ups of a device finished: observing, refused (the device answered 4.xx), unreachable (timeout, RST), server_limit (a bound of this process was full)', labelNames: ['outcome'] as const, registers: [this.registry] });
   readonly observationSetupBacklog: Gauge;
   private setupBacklog?: () => number;
   readonly unknownDeviceMessages = new Counter({ name: 'lwtwin_unknown_device_messages_total', help: 'Update, notification or Send from a device with no registration in the store (re-registration asked for)', labelNames: ['message'] as const, registers: [this.registry] });
   readonly registrationsRestored = new Counter({ name: 'lwtwin_registrations_restored_total', help: 'Registrations missing from Redis written back from this process\'s memory', registers: [this.registry] });
+  readonly boundRefusals = new Counter({ name: 'lwtwin_bound_refusals_total', help: 'Requests to devices not sent because a bound of this process was full (observations, in_flight; server/node-bounds.ts)', labelNames: ['bound'] as const, registers: [this.registry] });
   readonly downlinkRefused = new Counter({ name: 'lwtwin_downlink_refused_total', help: 'Requests to devices not sent because their address exceeded the per-address request rate', registers: [this.registry] });
   readonly sseClosed = new Counter({ name: 'lwtwin_sse_closed_total', help: 'Event streams ended: client left, slow-consumer (disconnected by the server), server', labelNames: ['reason'] as const, registers: [this.registry] });
   readonly bootstrap = new Counter({ name: 'lwtwin_bootstrap_total', help: 'Bootstrap-Requests (accepted, throttled, unknown) and sessions by outcome (finished, refused, timeout, failed, superseded)', labelNames: ['outcome'] as const, registers: [this.registry] });

@@ -45,7 +45,7 @@ export class ClientObservations {
     checkPeer(peer);
     if (typeof onNotify !== 'function') throw new ProtocolError('COAP_OPTION_INVALID', 'onNotify must be a function');
     if (this.byToken.size >= this.maxObservations) {
-      throw new ProtocolError('COAP_OVERLOAD', `${this.byToken.size} observations held (maxObservations ${this.maxObservations})`);
+      throw new ProtocolError('COAP_OBSERVATION_LIMIT', `${this.byToken.size} observations held (maxObservations ${this.maxObservations})`);
     }
     const exReq = withObserve(toExchangeRequest(req), 0);
     let token = req.token ?? randomToken();

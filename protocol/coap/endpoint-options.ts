@@ -57,6 +57,8 @@ export interface EndpointStats {
   inFlight: number;
   /** Deduplication records held. */
   dedupEntries: number;
+  /** Observations held in the client role (`observe()`), against `maxObservations`. */
+  observations: number;
   /** Datagrams received. */
   received: number;
   /** Datagrams sent (retransmissions included). */

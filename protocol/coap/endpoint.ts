@@ -77,7 +77,8 @@ export class CoapEndpoint extends EventEmitter {
    * Client role (RFC 7641 §3): registers an observation (GET or FETCH per `req.method`, Observe=0 set here).
    * Notifications go to `onNotify` in arrival order, unfiltered (use `isNewerNotification` for freshness); an error
    * notification, or one without Observe, is delivered and ends the observation. A notification with Block2 is
-   * delivered once its remaining blocks are fetched.
+   * delivered once its remaining blocks are fetched. Rejects with `COAP_OBSERVATION_LIMIT` while `maxObservations`
+   * observations are held, besides the errors of `request`.
    */
   observe(peer: Peer, req: OutgoingRequest, onNotify: (n: IncomingResponse) => void, opts?: RequestOptions): Promise<ObservationHandle> {
     return this.core.observe(peer, req, onNotify, opts);

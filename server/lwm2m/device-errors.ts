@@ -63,7 +63,7 @@ export function deviceBadAnswerError(endpoint: string, operation: string, why: s
 
 /**
  * Maps what a request to a device rejected with to the server layer's error: CoAP timeouts to TIMEOUT, an RST to
- * DEVICE_ERROR, the in-flight bound to OVERLOADED, encode problems to BAD_REQUEST. ServerErrors pass unchanged.
+ * DEVICE_ERROR, the in-flight and observation bounds to OVERLOADED (`details.bound` names which), encode problems to BAD_REQUEST. ServerErrors pass unchanged.
  */
 export function transportError(endpoint: string, operation: string, err: unknown, timeoutMs: number): ServerError {
   if (isServerError(err)) return err;
@@ -77,7 +77,12 @@ export function transportError(endpoint: string, operation: string, err: unknown
       case 'COAP_BLOCK':
         return new ServerError('DEVICE_ERROR', `Block-wise transfer of ${operation} with device ${endpoint} failed: ${err.message}`, { details, cause: err });
       case 'COAP_OVERLOAD':
-        return new ServerError('OVERLOADED', `Too many requests in flight; ${operation} to device ${endpoint} was not sent`, { details, cause: err });
+        return new ServerError('OVERLOADED', `Too many requests in flight; ${operation} to device ${endpoint} was not sent`, { details: { ...details, bound: 'in_flight' }, cause: err });
+      case 'COAP_OBSERVATION_LIMIT':
+        return new ServerError('OVERLOADED', `This server holds as many observations as it may (${err.message}; sized by --max-devices); ${operation} to device ${endpoint} was not sent`, {
+          details: { ...details, bound: 'observations' },
+          cause: err,
+        });
       case 'COAP_CLOSED':
         return new ServerError('OVERLOADED', `The CoAP endpoint closed before device ${endpoint} answered ${operation}`, { details, cause: err });
       case 'CODEC_ENCODE':

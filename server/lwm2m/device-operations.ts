@@ -278,7 +278,10 @@ export class DeviceOperations {
       answer = await send();
     } catch (err) {
       this.observeLatency(request.operation, started, err);
-      throw transportError(endpoint, request.description, err, timeoutMs);
+      const mapped = transportError(endpoint, request.description, err, timeoutMs);
+      const bound = mapped.details?.bound;
+      if (typeof bound === 'string') this.opts.metrics?.boundRefusals.inc({ bound });
+      throw mapped;
     }
     this.opts.presence.touch(endpoint);
     return answer;

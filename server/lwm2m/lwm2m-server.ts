@@ -73,6 +73,8 @@ export interface LwM2mServerOptions {
   readonly downlinkBurst?: number;
   /** Largest Register/Update/Send body, bytes. @defaultValue 65536 */
   readonly maxPayloadBytes?: number;
+  /** Registrations kept in memory for addressing devices without a store read (LRU; a miss reads the store). @defaultValue 100000 */
+  readonly registrationCacheEntries?: number;
   /** @defaultValue silent */
   readonly logger?: LwM2mLogger;
   readonly metrics?: Metrics;
@@ -95,7 +97,7 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
   readonly presence: QueueModePresence;
   private readonly endpoint: CoapEndpoint;
   private readonly secureEndpoint: CoapEndpoint | undefined;
-  private readonly cache = new RegistrationCache();
+  private readonly cache: RegistrationCache;
   private readonly handler: RegistrationHandler;
   private readonly operations: DeviceOperations;
   private readonly expiry: RegistrationExpiry;
@@ -113,6 +115,7 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
     const requestTimeoutMs = positive(opts.requestTimeoutMs ?? 10_000, 'requestTimeoutMs');
     const awakeMs = positive(opts.queueModeAwakeMs ?? MAX_TRANSMIT_WAIT_MS, 'queueModeAwakeMs');
     const maxPayloadBytes = positive(opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, 'maxPayloadBytes');
+    this.cache = new RegistrationCache(positive(opts.registrationCacheEntries ?? 100_000, 'registrationCacheEntries'));
     const rate = positive(opts.registerRatePerAddress ?? 100, 'registerRatePerAddress');
     const downlinkRate = positive(opts.downlinkRatePerAddress ?? 500, 'downlinkRatePerAddress');
     this.serverId = opts.serverId;
@@ -257,6 +260,11 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
   async cancelObservation(endpoint: string, path: string | LwM2mPath | readonly (string | LwM2mPath)[], opts: { passive?: boolean } & OperationOptions = {}): Promise<void> {
     const paths = Array.isArray(path) ? (path as readonly (string | LwM2mPath)[]) : [path as string | LwM2mPath];
     return this.operations.cancelObservation(endpoint, paths.map(toPath), opts);
+  }
+
+  /** Registrations held in memory (against `registrationCacheEntries`). */
+  get registrationsCached(): number {
+    return this.cache.size;
   }
 
   /** The observations this process holds on `endpoint`. */

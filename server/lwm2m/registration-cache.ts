@@ -13,6 +13,10 @@ export class RegistrationCache {
     this.cache = new LRUCache({ max: maxEntries });
   }
 
+  get size(): number {
+    return this.cache.size;
+  }
+
   get(endpoint: string): Registration | undefined {
     return this.cache.get(endpoint)?.reg;
   }

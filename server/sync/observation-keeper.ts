@@ -11,7 +11,8 @@
  * - after a failure, with exponential back-off (a device that timed out is retried at once when it shows up again).
  *
  * Work per registration is bounded: set-up stops at the first RST or timeout instead of trying every resource, and
- * set-ups start at most `ratePerSecond` per second with at most `concurrency` running.
+ * at most `concurrency` set-ups run at once, and those the server starts by itself start at most `ratePerSecond`
+ * per second (a Register storm is paced by the Register rate limit and `concurrency` instead).
  */
 import { LwM2mPath } from '../../protocol/lwm2m/path.ts';
 import type { LwM2mLeaf } from '../../protocol/lwm2m/node.ts';
@@ -46,7 +47,11 @@ export interface ObservationKeeperOptions {
   onEstablished?: (ep: string) => void;
   /** Registrations whose set-up runs at once. @defaultValue 64 */
   concurrency?: number;
-  /** Set-ups started per second. @defaultValue 200 */
+  /**
+   * Set-ups the server starts by itself (after a restart or a Redis wipe, retries, a notification for an unknown
+   * token) started per second. Set-ups a device asks for with its own Register, Update or wake-up are not paced: the
+   * Register rate limit and `concurrency` bound them. @defaultValue 200
+   */
   ratePerSecond?: number;
   /** First retry after a failed set-up, ms; doubles per failure. @defaultValue 5000 */
   retryBaseMs?: number;
@@ -74,6 +79,9 @@ const RECOVERY_QUEUE_HIGH = 2000;
 
 export class ObservationKeeper {
   private readonly states = new Map<string, DeviceState>();
+  /** Set-ups a device's own message asked for: started as soon as `concurrency` allows. */
+  private readonly prompt: Registration[] = [];
+  /** Set-ups the server starts by itself: at most `ratePerSecond` per second. */
   private readonly queue: Registration[] = [];
   private running = 0;
   private nextStartAt = 0;
@@ -87,9 +95,14 @@ export class ObservationKeeper {
     this.spacingMs = 1000 / (opts.ratePerSecond ?? 200);
   }
 
+  /** Devices of this process whose observations are kept (against `--max-devices`). */
+  get devices(): number {
+    return this.states.size;
+  }
+
   /** Set-ups queued or running (for metrics and tests). */
   get backlog(): number {
-    return this.queue.length + this.running;
+    return this.prompt.length + this.queue.length + this.running;
   }
 
   stop(): void {
@@ -97,6 +110,7 @@ export class ObservationKeeper {
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
     for (const s of this.states.values()) if (s.retry) clearTimeout(s.retry);
     this.states.clear();
+    this.prompt.length = 0;
     this.queue.length = 0;
   }
 
@@ -109,9 +123,10 @@ export class ObservationKeeper {
 
   /**
    * Makes sure `reg`'s observations are (being) established. `reason` ends up in the twin while they are pending.
-   * A registration owned by another process is left alone.
+   * A registration owned by another process is left alone. `byDevice`: the device's own Register, Update or
+   * wake-up asked for it (not paced by `ratePerSecond`).
    */
-  want(reg: Registration, reason: string): void {
+  want(reg: Registration, reason: string, byDevice = false): void {
     if (this.stopped || !this.owns(reg)) return;
     const ep = reg.endpoint;
     const s = this.states.get(ep);
@@ -128,7 +143,7 @@ export class ObservationKeeper {
       if (s?.retry) clearTimeout(s.retry);
       this.states.set(ep, { registrationId: reg.registrationId, phase: 'queued', reason, failures: 0, unreachable: false });
     }
-    this.queue.push(reg);
+    (byDevice ? this.prompt : this.queue).push(reg);
     this.pump();
   }
 
@@ -191,6 +206,7 @@ export class ObservationKeeper {
   // --- the set-up queue -------------------------------------------------------------------------------------------
 
   private pump(): void {
+    while (!this.stopped && this.running < this.concurrency && this.prompt.length > 0) this.start(this.prompt.shift()!);
     if (this.pumpTimer) return;
     while (!this.stopped && this.running < this.concurrency && this.queue.length > 0) {
       const now = Date.now();
@@ -202,16 +218,19 @@ export class ObservationKeeper {
         return;
       }
       this.nextStartAt = Math.max(now, this.nextStartAt) + this.spacingMs;
-      const reg = this.queue.shift()!;
-      const s = this.states.get(reg.endpoint);
-      if (!s || s.registrationId !== reg.registrationId || s.phase !== 'queued') continue;
-      s.phase = 'running';
-      this.running++;
-      void this.run(reg, s).finally(() => {
-        this.running--;
-        this.pump();
-      });
+      this.start(this.queue.shift()!);
     }
+  }
+
+  private start(reg: Registration): void {
+    const s = this.states.get(reg.endpoint);
+    if (!s || s.registrationId !== reg.registrationId || s.phase !== 'queued') return;
+    s.phase = 'running';
+    this.running++;
+    void this.run(reg, s).finally(() => {
+      this.running--;
+      this.pump();
+    });
   }
 
   private async run(queued: Registration, s: DeviceState): Promise<void> {
@@ -231,10 +250,12 @@ export class ObservationKeeper {
     const targets = this.observeTargets(reg);
     await this.writeState(reg, this.stateOf(reg, 'pending', s.reason));
     const outcome: Record<string, ObservationSyncRecord> = {};
+    // A retry after a partial set-up (a full bound, a refusal) only asks for what is missing.
+    const held = this.heldObjects(reg);
     try {
       for (const instance of targets) {
         if (this.stopped || this.states.get(ep) !== s) return;
-        outcome[String(instance.objectId)] = await this.setupInstance(reg, instance);
+        outcome[String(instance.objectId)] = held.has(instance.objectId!) ? this.record('observing') : await this.setupInstance(reg, instance);
       }
     } catch (err) {
       if (isServerError(err, 'NOT_FOUND')) {
@@ -329,7 +350,7 @@ export class ObservationKeeper {
     const delay = Math.min(this.opts.retryMaxMs ?? 600_000, base * 2 ** Math.min(s.failures - 1, 20)) * (0.8 + Math.random() * 0.4);
     const retryAt = Date.now() + delay;
     const reason = (err as Error)?.message ?? String(err);
-    this.opts.metrics?.observationSetups.inc({ outcome: unreachable ? 'unreachable' : 'refused' });
+    this.opts.metrics?.observationSetups.inc({ outcome: isServerLimit(err) ? 'server_limit' : unreachable ? 'unreachable' : 'refused' });
     this.opts.logger.info({ ep: reg.endpoint, failures: s.failures, retryInMs: Math.round(delay), reason }, 'observations: set-up failed; will retry');
     s.retry = setTimeout(() => {
       s.retry = undefined;
@@ -350,11 +371,17 @@ export class ObservationKeeper {
 
   /** True when every target object of `reg` has at least one observation held under this registration. */
   private isLive(reg: Registration): boolean {
+    const held = this.heldObjects(reg);
+    return this.observeTargets(reg).every((t) => held.has(t.objectId!));
+  }
+
+  /** Objects of `reg` with at least one observation held under this registration. */
+  private heldObjects(reg: Registration): Set<number> {
     const held = new Set<number>();
     for (const o of this.opts.lwm2m.observationsOf(reg.endpoint)) {
       if (o.registrationId === reg.registrationId) for (const p of o.paths) held.add(p.objectId!);
     }
-    return this.observeTargets(reg).every((t) => held.has(t.objectId!));
+    return held;
   }
 
   private owns(reg: Registration): boolean {
@@ -391,6 +418,11 @@ export function observeAttributes(o: ObserveSettings, objectId: number, resource
 function isUnreachable(err: unknown): boolean {
   if (isServerError(err, 'TIMEOUT') || isServerError(err, 'OVERLOADED') || isServerError(err, 'DEVICE_ASLEEP')) return true;
   return isServerError(err, 'DEVICE_ERROR') && isProtocolError(err.cause) && err.cause.code === 'COAP_RESET';
+}
+
+/** A bound of this process was full (server/node-bounds.ts): not the device's doing; retried with back-off. */
+function isServerLimit(err: unknown): boolean {
+  return isServerError(err, 'OVERLOADED') && typeof err.details?.bound === 'string';
 }
 
 /** Anything but a device's 4.xx/5.xx answer stops the set-up of a registration. */

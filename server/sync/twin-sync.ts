@@ -42,7 +42,7 @@ export interface TwinSyncOptions extends Pick<ReportedWriterOptions, 'flushDelay
   stopFlushMs?: number;
   /** Devices whose observations are being set up at once. @defaultValue 64 */
   setupConcurrency?: number;
-  /** Observation set-ups started per second. @defaultValue 200 */
+  /** Observation set-ups the server starts by itself (restart, retries) per second. @defaultValue 200 */
   setupRatePerSecond?: number;
   /** First retry after a failed observation set-up, ms (doubles per failure). @defaultValue 5000 */
   setupRetryMs?: number;
@@ -89,11 +89,11 @@ export class TwinSync {
     const { lwm2m } = this.opts;
     lwm2m.on('registered', ({ registration }) => void this.onRegistered(registration));
     lwm2m.on('updated', ({ current }) => {
-      this.keeper.want(current, 'registration update without live observations');
+      this.keeper.want(current, 'registration update without live observations', true);
       void this.onReachable(current.endpoint, current);
     });
     lwm2m.on('awake', ({ endpoint }) => {
-      void lwm2m.getRegistration(endpoint).then((reg) => this.keeper.want(reg, 'wake-up without live observations'), () => undefined);
+      void lwm2m.getRegistration(endpoint).then((reg) => this.keeper.want(reg, 'wake-up without live observations', true), () => undefined);
       void this.onReachable(endpoint);
     });
     lwm2m.on('restored', ({ registration }) => {
@@ -146,7 +146,7 @@ export class TwinSync {
 
   private async onRegistered(reg: Registration): Promise<void> {
     this.opts.events?.publish('registered', { registrationId: reg.registrationId, lwm2mVersion: reg.lwm2mVersion, binding: reg.binding, queueMode: reg.queueMode }, reg.endpoint);
-    if (await this.recordRegistration(reg)) this.keeper.want(reg, 'registered');
+    if (await this.recordRegistration(reg)) this.keeper.want(reg, 'registered', true);
   }
 
   /**

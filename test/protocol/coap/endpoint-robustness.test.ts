@@ -123,7 +123,7 @@ describe('CoapEndpoint robustness', () => {
     b.onRequest(() => ({ code: '2.05' }));
     await a.observe(b.localAddress, { method: 'GET', uriPath: ['1'] }, () => {});
     await a.observe(b.localAddress, { method: 'GET', uriPath: ['2'] }, () => {});
-    expect(isProtocolError(await rejection(a.observe(b.localAddress, { method: 'GET', uriPath: ['3'] }, () => {})), 'COAP_OVERLOAD')).toBe(true);
+    expect(isProtocolError(await rejection(a.observe(b.localAddress, { method: 'GET', uriPath: ['3'] }, () => {})), 'COAP_OBSERVATION_LIMIT')).toBe(true);
   });
 
   it('an idle endpoint runs no timers', async () => {
