@@ -27,6 +27,7 @@ import { FleetCoordinator } from './fleet/fleet-coordinator.ts';
 import { createRedisClient } from './store/redis-client.ts';
 import { TwinSync } from './sync/twin-sync.ts';
 import { dtlsServerCredentials } from './security/dtls-credentials.ts';
+import { RedisDtlsSessionStore } from './security/redis-dtls-session-store.ts';
 import { DtlsSocket } from '../protocol/dtls/dtls-socket.ts';
 import type { DtlsSocketOptions } from '../protocol/dtls/dtls-options.ts';
 import { CachedTwinStore } from './twin/twin-cache.ts';
@@ -167,7 +168,12 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
     });
     const { credentials, ephemeralKey } = dtlsServerCredentials(config, security.dm);
     if (ephemeralKey) logger.warn('no --dtls-key: RPK/X.509 devices see an ephemeral server key that changes on every restart');
-    const dtls = await DtlsSocket.bind({ port: config.coapsPort, address: config.coapHost, server: credentials, socketBufferBytes: 8 * 1024 * 1024, ...(opts.dtls ?? {}) });
+    // DTLS sessions outlive the process (a restart or another node takes them over) only sealed with the server secret.
+    if (!config.serverSecret) logger.warn('no server secret configured (--server-secret): DTLS sessions are not persisted and devices need a new handshake after a restart');
+    const sessionPersistence = config.serverSecret ? new RedisDtlsSessionStore({ redis, keys, serverSecret: config.serverSecret }) : undefined;
+    const dtls = await DtlsSocket.bind({ port: config.coapsPort, address: config.coapHost, server: credentials, socketBufferBytes: 8 * 1024 * 1024, ...(sessionPersistence ? { sessionPersistence } : {}), ...(opts.dtls ?? {}) });
+    const persistErrors = new ThrottledLog(logger, 'dtls session persistence failed (sessions carry on in memory)');
+    dtls.on('persistenceError', (err: Error) => persistErrors.error(err));
     const secureEndpoint = CoapEndpoint.over(dtls, { ...(opts.coapParams ? { params: opts.coapParams } : {}), maxInFlight: bounds.maxInFlight, maxObservations: bounds.maxObservations } as Parameters<typeof CoapEndpoint.over>[1]);
     cleanups.push(() => secureEndpoint.close());
     secureEndpoint.on('warning', (err: Error) => logger.debug({ err: err.message }, 'coaps warning'));

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DtlsStats } from '../protocol/dtls/dtls-socket.ts';
+import type { DtlsSocketStats } from '../protocol/dtls/dtls-socket.ts';
 
 /** Prometheus metrics of one server process, served at `GET /metrics`. */
 export class Metrics {
@@ -31,7 +31,7 @@ export class Metrics {
   readonly redisUp = new Gauge({ name: 'lwtwin_redis_up', help: '1 while the last Redis health check succeeded, else 0', registers: [this.registry] });
   readonly dtlsSessions: Gauge<'state'>;
   readonly dtlsEvents: Counter<'event'>;
-  private dtlsStats?: () => DtlsStats;
+  private dtlsStats?: () => DtlsSocketStats;
   readonly jobs = new Counter({ name: 'lwtwin_jobs_total', help: 'Device jobs finished by this process', labelNames: ['type', 'outcome'] as const, registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
@@ -74,7 +74,7 @@ export class Metrics {
     });
     this.dtlsEvents = new Counter({
       name: 'lwtwin_dtls_events_total',
-      help: 'coaps socket events: hello_verify (cookie sent), handshake_completed/resumed/failed/refused (at a cap), bad_record, replayed_record, session_expired',
+      help: 'coaps socket events: hello_verify (cookie sent), handshake_completed/resumed/failed/refused (at a cap), bad_record, replayed_record, session_expired; session persistence: session_persisted, session_restored, persist_failed, restore_miss, restore_lookup_skipped (negative cache, rate limit), write_blocked (no reserved sequence numbers left)',
       labelNames: ['event'] as const,
       registers: [this.registry],
       collect() {
@@ -89,6 +89,12 @@ export class Metrics {
         this.inc({ event: 'bad_record' }, s.badRecords);
         this.inc({ event: 'replayed_record' }, s.replayedRecords);
         this.inc({ event: 'session_expired' }, s.sessionsExpired);
+        this.inc({ event: 'session_persisted' }, s.sessionsPersisted);
+        this.inc({ event: 'session_restored' }, s.sessionsRestored);
+        this.inc({ event: 'persist_failed' }, s.persistFailures);
+        this.inc({ event: 'restore_miss' }, s.restoreMisses);
+        this.inc({ event: 'restore_lookup_skipped' }, s.restoreLookupsSkipped);
+        this.inc({ event: 'write_blocked' }, s.writesBlocked);
       },
     });
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'lwtwin_' });
@@ -105,7 +111,7 @@ export class Metrics {
   }
 
   /** Reports the coaps socket's sessions and counters as `lwtwin_dtls_sessions` and `lwtwin_dtls_events_total`. */
-  watchDtls(stats: () => DtlsStats): void {
+  watchDtls(stats: () => DtlsSocketStats): void {
     this.dtlsStats = stats;
   }
 }

@@ -37,6 +37,8 @@ export interface ConnectionHost {
   applicationData(conn: DtlsConnection, data: Buffer): void;
   /** The peer's address changed under its connection ID (RFC 9146 §6). */
   moved(conn: DtlsConnection, to: Peer): void;
+  /** A record was sealed at or past `conn.reserveAt`, or refused at `conn.writeLimit` (see session-keeper.ts). */
+  writesRunningLow(conn: DtlsConnection): void;
   closed(conn: DtlsConnection, err: ProtocolError | undefined): void;
 }
 
@@ -51,6 +53,17 @@ interface WriteState {
 }
 
 const MAX_QUEUED_RECORDS = 16;
+
+/** The secrets of an established session, kept (server role) so the session can be persisted and resumed. */
+export interface SessionSecrets {
+  suiteId: number;
+  master: Buffer;
+  clientRandom: Buffer;
+  serverRandom: Buffer;
+  sessionId: Buffer;
+  extendedMasterSecret: boolean;
+  pskFingerprint: Buffer | undefined;
+}
 
 /**
  * One DTLS association with one peer (RFC 6347 §4): read and write states per epoch, the anti-replay window,
@@ -69,6 +82,20 @@ export class DtlsConnection {
   /** The connection ID the peer issued: this side puts it in records it sends once established. */
   cidOut: Buffer | undefined;
   handshaker: Handshaker | undefined;
+  /** Server role, once established: what a persisted copy of the session needs. */
+  secrets: SessionSecrets | undefined;
+  /** The persistence handle of the session (session-keeper.ts), undefined when not persisted. */
+  handle: string | undefined;
+  /**
+   * Write sequence numbers of the established epoch at or above `writeLimit` are not used (nonce safety of a session
+   * that another process may take over, see session-keeper.ts); sealing at or past `reserveAt` asks the host for more.
+   */
+  writeLimit = Number.POSITIVE_INFINITY;
+  reserveAt = Number.POSITIVE_INFINITY;
+  /** Closing does not end the persisted copy (the socket shuts down, or the session was only a failed take-over). */
+  keepPersisted = false;
+  /** Records that authenticated. */
+  recordsAccepted = 0;
   readonly reassembler: HandshakeReassembler;
   /** Records that arrived while an async handshake step ran, or in an epoch whose keys are not derived yet. */
   private queued: DtlsRecord[] = [];
@@ -103,6 +130,31 @@ export class DtlsConnection {
   setWriteSeq(epoch: number, seq: number): void {
     const w = this.writes.get(epoch);
     if (w !== undefined) w.seq = seq;
+  }
+
+  /** The next write sequence number of the current write epoch. */
+  get writeSeq(): number {
+    return this.writes.get(this.writeEpoch)?.seq ?? 0;
+  }
+
+  get currentWriteEpoch(): number {
+    return this.writeEpoch;
+  }
+
+  /** The highest sequence number read in `epoch` (-1 when none). */
+  readHighest(epoch: number): number {
+    return this.reads.get(epoch)?.window.highest ?? -1;
+  }
+
+  /**
+   * Sets up an established session taken over from a snapshot (session-snapshot.ts): `epoch`'s ciphers, a replay window
+   * that drops everything at or below `readSeq`, and writes starting at `writeSeq`.
+   */
+  installRestored(epoch: number, read: RecordCipher, write: RecordCipher, readSeq: number, writeSeq: number): void {
+    this.reads.set(epoch, { cipher: read, window: ReplayWindow.restored(readSeq) });
+    this.writes.set(epoch, { cipher: write, seq: writeSeq });
+    this.writeEpoch = epoch;
+    this.established = true;
   }
 
   // --- receiving ---------------------------------------------------------------------------------------------
@@ -151,6 +203,7 @@ export class DtlsConnection {
     }
     const newest = rec.seq > read.window.highest;
     read.window.mark(rec.seq);
+    this.recordsAccepted++;
     if (newest && from !== undefined && rec.cid !== undefined && this.established && (from.address !== this.peer.address || from.port !== this.peer.port)) {
       this.host.moved(this, from);
     }
@@ -276,6 +329,10 @@ export class DtlsConnection {
   private seal(type: number, epoch: number, content: Buffer): Buffer | undefined {
     const w = this.writes.get(epoch);
     if (w === undefined) return undefined;
+    if (epoch > 0 && w.seq >= this.reserveAt) {
+      this.host.writesRunningLow(this);
+      if (w.seq >= this.writeLimit) return undefined;
+    }
     const seq = w.seq++;
     if (epoch > 0 && this.cidOut !== undefined) {
       const inner = innerPlaintext(content, type);

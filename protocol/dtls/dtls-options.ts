@@ -1,6 +1,7 @@
 import { ProtocolError } from '../errors.ts';
 import type { DtlsClientCredentials } from './client-handshaker.ts';
 import type { DtlsServerCredentials } from './server-handshaker.ts';
+import type { DtlsSessionPersistence } from './session-snapshot.ts';
 
 /** Options of `DtlsSocket.bind`. */
 export interface DtlsSocketOptions {
@@ -46,11 +47,27 @@ export interface DtlsSocketOptions {
   maxQueuedPerPeer?: number;
   /** SO_RCVBUF / SO_SNDBUF to request, bytes. @defaultValue OS default */
   socketBufferBytes?: number;
+  /**
+   * Server role: keeps established sessions where another process (a restart, another node) can take them over
+   * without a handshake (session-keeper.ts explains the nonce and replay rules). @defaultValue none: sessions die with the process
+   */
+  sessionPersistence?: DtlsSessionPersistence;
+  /** Write sequence numbers reserved per persistence write. @defaultValue 65536 */
+  persistBlock?: number;
+  /** Store lookups of unknown CIDs and addresses per second, at most. @defaultValue 200 */
+  persistLookupsPerSecond?: number;
+  /** Store lookups in flight at once, at most. @defaultValue 256 */
+  persistMaxPendingLookups?: number;
+  /** An unknown CID or address is not looked up again for this long, ms. @defaultValue 10000 */
+  persistNegativeCacheMs?: number;
+  /** Most remembered unknown CIDs and addresses. @defaultValue 10000 */
+  persistNegativeCacheEntries?: number;
   /** Test hook: return true to drop an outgoing datagram. */
   dropOutgoing?: (datagram: Buffer, peer: { address: string; port: number }) => boolean;
 }
 
-export type ResolvedDtlsOptions = Required<Omit<DtlsSocketOptions, 'server' | 'client' | 'dropOutgoing' | 'socketBufferBytes'>> & Pick<DtlsSocketOptions, 'server' | 'client' | 'dropOutgoing' | 'socketBufferBytes'>;
+type OptionalKeys = 'server' | 'client' | 'dropOutgoing' | 'socketBufferBytes' | 'sessionPersistence';
+export type ResolvedDtlsOptions = Required<Omit<DtlsSocketOptions, OptionalKeys>> & Pick<DtlsSocketOptions, OptionalKeys>;
 
 function int(name: string, v: number | undefined, fallback: number, min: number): number {
   const x = v ?? fallback;
@@ -84,6 +101,12 @@ export function resolveDtlsOptions(o: DtlsSocketOptions): Readonly<ResolvedDtlsO
     cookieRotateMs: int('cookieRotateMs', o.cookieRotateMs, 60_000, 1),
     maxHandshakeMessageBytes: int('maxHandshakeMessageBytes', o.maxHandshakeMessageBytes, 16_384, 256),
     maxQueuedPerPeer: int('maxQueuedPerPeer', o.maxQueuedPerPeer, 32, 0),
+    sessionPersistence: o.sessionPersistence,
+    persistBlock: int('persistBlock', o.persistBlock, 65_536, 16),
+    persistLookupsPerSecond: int('persistLookupsPerSecond', o.persistLookupsPerSecond, 200, 1),
+    persistMaxPendingLookups: int('persistMaxPendingLookups', o.persistMaxPendingLookups, 256, 1),
+    persistNegativeCacheMs: int('persistNegativeCacheMs', o.persistNegativeCacheMs, 10_000, 0),
+    persistNegativeCacheEntries: int('persistNegativeCacheEntries', o.persistNegativeCacheEntries, 10_000, 1),
     dropOutgoing: o.dropOutgoing,
     socketBufferBytes: o.socketBufferBytes === undefined ? undefined : int('socketBufferBytes', o.socketBufferBytes, 0, 1),
   });

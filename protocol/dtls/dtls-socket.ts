@@ -15,6 +15,7 @@ import { type ClientHello, encodeHelloVerifyRequest, parseClientHello } from './
 import { type DtlsRecord, encodeRecord, parseRecords } from './record.ts';
 import { ServerHandshaker } from './server-handshaker.ts';
 import { SessionCache } from './session-cache.ts';
+import { SessionKeeper, type SessionKeeperHost, type SessionKeeperStats } from './session-keeper.ts';
 
 /** What `'message'` listeners receive with each application datagram: the peer and who it proved to be. */
 export interface DtlsRemoteInfo {
@@ -45,6 +46,9 @@ export interface DtlsStats {
   datagramsSent: number;
 }
 
+/** `DtlsStats` with the counters of session persistence (all 0 without `sessionPersistence`). */
+export type DtlsSocketStats = DtlsStats & SessionKeeperStats;
+
 type SendCallback = (err: Error | null) => void;
 
 interface Pending {
@@ -66,7 +70,7 @@ interface Pending {
  * Events: `'message'` (data, DtlsRemoteInfo); `'session'` (peer, identity) when a handshake completes;
  * `'handshakeFailed'` (peer, err); `'sessionClosed'` (peer, err?) ; `'warning'` (err).
  */
-export class DtlsSocket extends EventEmitter implements ConnectionHost {
+export class DtlsSocket extends EventEmitter implements ConnectionHost, SessionKeeperHost {
   readonly mtu: number;
   readonly retransmitInitialMs: number;
   readonly retransmitMaxMs: number;
@@ -81,6 +85,8 @@ export class DtlsSocket extends EventEmitter implements ConnectionHost {
   private readonly clientSessions = new Map<string, ResumableSession>();
   private readonly sweeper: NodeJS.Timeout;
   private shut = false;
+  /** Server role with `sessionPersistence`: keeps sessions for other processes and takes theirs over. */
+  private readonly keeper: SessionKeeper | undefined;
   private readonly counters = { helloVerifyRequests: 0, handshakesCompleted: 0, handshakesResumed: 0, handshakesFailed: 0, handshakesRefused: 0, badRecords: 0, replayedRecords: 0, sessionsExpired: 0, datagramsReceived: 0, datagramsSent: 0 };
 
   private constructor(
@@ -95,6 +101,18 @@ export class DtlsSocket extends EventEmitter implements ConnectionHost {
     this.maxHandshakeMessageBytes = opts.maxHandshakeMessageBytes;
     this.cookies = new CookieGenerator(opts.cookieRotateMs);
     this.serverSessions = new SessionCache(opts.maxResumableSessions, opts.resumptionLifetimeMs);
+    if (opts.server !== undefined && opts.sessionPersistence !== undefined) {
+      this.keeper = new SessionKeeper(this, {
+        persistence: opts.sessionPersistence,
+        ttlMs: opts.sessionIdleMs,
+        block: opts.persistBlock,
+        lookupsPerSecond: opts.persistLookupsPerSecond,
+        maxPendingLookups: opts.persistMaxPendingLookups,
+        negativeCacheMs: opts.persistNegativeCacheMs,
+        negativeCacheEntries: opts.persistNegativeCacheEntries,
+        retryMs: 1000,
+      });
+    }
     socket.on('message', (d: Buffer, r) => this.onDatagram(d, r.address, r.port));
     socket.on('error', (err) => this.warn(err));
     this.sweeper = setInterval(() => this.sweep(), opts.sweepIntervalMs);
@@ -111,14 +129,15 @@ export class DtlsSocket extends EventEmitter implements ConnectionHost {
     return this.socket.address();
   }
 
-  stats(): DtlsStats {
+  stats(): DtlsSocketStats {
     let badRecords = this.counters.badRecords;
     let replayedRecords = this.counters.replayedRecords;
     for (const c of this.byAddress.values()) {
       badRecords += c.stats.badRecords;
       replayedRecords += c.stats.replayed;
     }
-    return { sessions: this.byAddress.size - this.pending.size, handshakes: this.pending.size, ...this.counters, badRecords, replayedRecords };
+    const kept = this.keeper?.stats ?? { sessionsPersisted: 0, sessionsRestored: 0, persistFailures: 0, restoreMisses: 0, restoreLookupsSkipped: 0, writesBlocked: 0 };
+    return { sessions: this.byAddress.size - this.pending.size, handshakes: this.pending.size, ...this.counters, badRecords, replayedRecords, ...kept };
   }
 
   /** The identity of the peer's established session, if any. */
@@ -162,6 +181,8 @@ export class DtlsSocket extends EventEmitter implements ConnectionHost {
     if (conn.resumed) this.counters.handshakesResumed++;
     if (conn.cidIn !== undefined) this.byCid.set(conn.cidIn.toString('hex'), conn);
     this.makeRoomForSession(conn);
+    this.keeper?.known(conn);
+    this.keeper?.established(conn);
     this.emit('session', { address: conn.peer.address, port: conn.peer.port }, conn.identity);
     if (p !== undefined) {
       for (const w of p.waiters) w.resolve(conn.identity);
@@ -170,6 +191,7 @@ export class DtlsSocket extends EventEmitter implements ConnectionHost {
   }
 
   applicationData(conn: DtlsConnection, data: Buffer): void {
+    this.keeper?.touched(conn);
     const info: DtlsRemoteInfo = { address: conn.peer.address, family: isIPv6(conn.peer.address) ? 'IPv6' : 'IPv4', port: conn.peer.port, size: data.length, identity: conn.identity };
     this.emit('message', data, info);
   }
@@ -183,6 +205,7 @@ export class DtlsSocket extends EventEmitter implements ConnectionHost {
 
   closed(conn: DtlsConnection, err: ProtocolError | undefined): void {
     this.forget(conn);
+    if (!conn.keepPersisted) this.keeper?.ended(conn);
     const p = this.pending.get(conn);
     const peer = { address: conn.peer.address, port: conn.peer.port };
     if (p !== undefined) {
@@ -226,6 +249,7 @@ export class DtlsSocket extends EventEmitter implements ConnectionHost {
     }
     if (oldest !== undefined && Date.now() - oldest.lastActive >= this.opts.sessionIdleMs / 2) {
       this.counters.sessionsExpired++;
+      oldest.keepPersisted = true; // evicted for room, not ended: it may be taken over again from the store
       oldest.close(new ProtocolError('DTLS_TIMEOUT', 'session evicted at the session cap'), true);
     } else {
       keep.close(new ProtocolError('DTLS_HANDSHAKE', 'session table full'), true);
@@ -240,6 +264,7 @@ export class DtlsSocket extends EventEmitter implements ConnectionHost {
     for (const c of [...this.byAddress.values()]) {
       if (c.established && now - c.lastActive > this.opts.sessionIdleMs) {
         this.counters.sessionsExpired++;
+        c.keepPersisted = true; // its persisted copy expires on its own (same lifetime)
         c.close(new ProtocolError('DTLS_TIMEOUT', 'session idle'), false);
       }
     }
@@ -266,8 +291,8 @@ export class DtlsSocket extends EventEmitter implements ConnectionHost {
     if (rec.cid !== undefined) {
       // During the handshake the CID is not indexed yet: the record comes from the handshake's own address.
       const conn = this.byCid.get(rec.cid.toString('hex')) ?? this.byAddress.get(key);
-      if (conn === undefined) return;
-      conn.receive(rec, { address, port });
+      if (conn === undefined) this.keeper?.recordWithoutSession(rec, { address, port });
+      else conn.receive(rec, { address, port });
       return;
     }
     const conn = this.byAddress.get(key);
@@ -276,7 +301,8 @@ export class DtlsSocket extends EventEmitter implements ConnectionHost {
       this.statelessHello(rec, conn, address, port);
       return;
     }
-    conn?.receive(rec);
+    if (conn === undefined) this.keeper?.recordWithoutSession(rec, { address, port });
+    else conn.receive(rec);
   }
 
   /** RFC 9146 §6: an authenticated, newest record under a CID from a new address moves the session there. */
@@ -286,6 +312,31 @@ export class DtlsSocket extends EventEmitter implements ConnectionHost {
     const displaced = this.byAddress.get(conn.key);
     this.byAddress.set(conn.key, conn);
     if (displaced !== undefined && displaced !== conn) displaced.close(undefined, false);
+    this.keeper?.moved(conn);
+  }
+
+  // --- SessionKeeperHost -------------------------------------------------------------------------------------
+
+  writesRunningLow(conn: DtlsConnection): void {
+    this.keeper?.writesRunningLow(conn);
+  }
+
+  live(cid: Buffer | undefined, address: string, port: number): DtlsConnection | undefined {
+    const c = cid !== undefined ? this.byCid.get(cid.toString('hex')) : this.byAddress.get(address + ':' + port);
+    return c?.established === true && !c.isClosed ? c : undefined;
+  }
+
+  adoptRestored(conn: DtlsConnection): void {
+    if (!this.byAddress.has(conn.key)) this.byAddress.set(conn.key, conn);
+    if (conn.cidIn !== undefined) this.byCid.set(conn.cidIn.toString('hex'), conn);
+    const s = conn.secrets!;
+    this.serverSessions.put({ id: s.sessionId, master: s.master, suiteId: s.suiteId, extendedMasterSecret: s.extendedMasterSecret, identity: conn.identity!, createdAt: Date.now(), pskFingerprint: s.pskFingerprint });
+    this.makeRoomForSession(conn);
+    this.emit('session', { address: conn.peer.address, port: conn.peer.port }, conn.identity);
+  }
+
+  persistenceFailed(err: unknown): void {
+    this.emit('persistenceError', err);
   }
 
   /**
@@ -358,7 +409,8 @@ export class DtlsSocket extends EventEmitter implements ConnectionHost {
       return;
     }
     if (this.opts.client === undefined) {
-      cb?.(new ProtocolError('DTLS_HANDSHAKE', `no DTLS session with ${address}:${port}`));
+      if (this.keeper !== undefined && conn === undefined) this.keeper.sendWithoutSession(data, { address, port }, cb);
+      else cb?.(new ProtocolError('DTLS_HANDSHAKE', `no DTLS session with ${address}:${port}`));
       return;
     }
     this.connect({ address, port }).catch((err: unknown) => this.warn(err));
@@ -378,7 +430,9 @@ export class DtlsSocket extends EventEmitter implements ConnectionHost {
       cb?.();
       return;
     }
-    for (const c of [...this.byAddress.values()]) c.close(new ProtocolError('DTLS_HANDSHAKE', 'socket closed'), true);
+    // With persistence the sessions stay valid for the next process: no close_notify, and their copies are kept.
+    if (this.keeper !== undefined) this.keeper.shuttingDown = true;
+    for (const c of [...this.byAddress.values()]) c.close(new ProtocolError('DTLS_HANDSHAKE', 'socket closed'), this.keeper === undefined);
     this.shut = true;
     clearInterval(this.sweeper);
     this.serverSessions.clear();

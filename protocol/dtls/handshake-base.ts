@@ -14,6 +14,11 @@ export interface ResumableSession {
   extendedMasterSecret: boolean;
 }
 
+/** key_block (RFC 5246 §6.3: PRF(master, "key expansion", server_random ‖ client_random)) → both directions' ciphers. */
+export function sessionCiphers(suite: CipherSuite, master: Buffer, clientRandom: Buffer, serverRandom: Buffer): ReturnType<typeof deriveCiphers> {
+  return deriveCiphers(suite, prf(master, 'key expansion', Buffer.concat([serverRandom, clientRandom]), keyBlockLength(suite)));
+}
+
 /**
  * What both handshake roles share: message sequence numbers, the transcript the Finished messages and
  * CertificateVerify cover (RFC 6347 §4.2.6: each message as if unfragmented), key derivation and Finished checks.
@@ -54,9 +59,7 @@ export abstract class HandshakeBase {
 
   /** key_block (RFC 5246 §6.3) → the epoch-1 ciphers of both directions. */
   protected installKeys(): void {
-    const suite = this.suite!;
-    const keyBlock = prf(this.master!, 'key expansion', Buffer.concat([this.serverRandom, this.clientRandom]), keyBlockLength(suite));
-    const { client, server } = deriveCiphers(suite, keyBlock);
+    const { client, server } = sessionCiphers(this.suite!, this.master!, this.clientRandom, this.serverRandom);
     if (this.conn.role === 'server') this.conn.installEpoch(1, client, server);
     else this.conn.installEpoch(1, server, client);
   }

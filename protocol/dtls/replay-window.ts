@@ -39,6 +39,19 @@ export class ReplayWindow {
     else if (d < ReplayWindow.SIZE) this.high |= 1 << (d - 32);
   }
 
+  /**
+   * A window that has seen everything up to and including `highest` (a session restored in another process, whose
+   * exact bitmap is lost): only newer records pass. Conservative on purpose: a late, never-seen record below the
+   * mark is dropped too, which DTLS allows (RFC 6347 §4.1.2.6: the receiver may discard).
+   */
+  static restored(highest: number): ReplayWindow {
+    const w = new ReplayWindow();
+    w.max = highest;
+    w.low = -1;
+    w.high = -1;
+    return w;
+  }
+
   /** The highest sequence number seen, -1 before the first. */
   get highest(): number {
     return this.max;

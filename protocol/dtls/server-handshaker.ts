@@ -101,6 +101,7 @@ export class ServerHandshaker extends HandshakeBase implements Handshaker {
     this.ems = findExtension(hello.extensions, ExtensionType.extendedMasterSecret) !== undefined;
     const cached = this.sessions.get(hello.sessionId);
     if (cached !== undefined && cached.extendedMasterSecret === this.ems && hello.cipherSuites.includes(cached.suiteId)) {
+      this.pskFingerprint = cached.pskFingerprint;
       if (cached.identity.kind === 'psk' && this.creds.pskKey !== undefined) {
         const identity = cached.identity;
         return this.then(this.creds.pskKey(identity.identity), (key) => {
@@ -277,6 +278,7 @@ export class ServerHandshaker extends HandshakeBase implements Handshaker {
     this.state = 'done';
     this.remember();
     this.conn.sendFlight([{ kind: 'ccs', epoch: 1 }, this.item(fin, 1)], true);
+    this.keepSecrets();
     this.conn.markEstablished(this.identity);
   }
 
@@ -284,7 +286,13 @@ export class ServerHandshaker extends HandshakeBase implements Handshaker {
     this.checkFinished(m, epoch, true);
     this.conn.resumed = true;
     this.state = 'done';
+    this.keepSecrets();
     this.conn.markEstablished(this.identity);
+  }
+
+  /** What a persisted copy of the session needs (session-snapshot.ts). */
+  private keepSecrets(): void {
+    this.conn.secrets = { suiteId: this.suite!.id, master: this.master!, clientRandom: this.clientRandom, serverRandom: this.serverRandom, sessionId: this.sessionId, extendedMasterSecret: this.ems, pskFingerprint: this.pskFingerprint };
   }
 
   private remember(): void {

@@ -66,6 +66,20 @@ export class RedisKeys {
     return `${this.prefix}reg:peer:${address}:${port}`;
   }
 
+  // --- DTLS sessions kept for other processes (server/security/redis-dtls-session-store.ts) ---------------------
+  /** Hash: one persisted DTLS session (sealed snapshot, reserved write sequence numbers), tagged by its handle. */
+  dtlsSession(handle: string): string {
+    return `${this.prefix}dtls:sess:{${handle}}`;
+  }
+  /** String: connection ID (hex) -> session handle. */
+  dtlsSessionCid(cidHex: string): string {
+    return `${this.prefix}dtls:cid:${cidHex}`;
+  }
+  /** String: `address:port` -> handle of the latest session made from there. */
+  dtlsSessionPeer(address: string, port: number): string {
+    return `${this.prefix}dtls:peer:${address}:${port}`;
+  }
+
   // --- security (DTLS credentials; namespace `dm` or `bootstrap`) ----------------------------------------------
   /** Hash: the security entry of one endpoint (fields documented in redis-security-store.ts). */
   security(ns: string, ep: string): string {
