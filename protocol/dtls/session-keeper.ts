@@ -4,7 +4,7 @@ import { suiteById } from './cipher-suites.ts';
 import { type ConnectionHost, DtlsConnection, type Peer } from './connection.ts';
 import { sessionCiphers } from './handshake-base.ts';
 import type { DtlsRecord } from './record.ts';
-import type { DtlsSessionPersistence, SessionSnapshot } from './session-snapshot.ts';
+import { type DtlsSessionPersistence, secretsOf, type SessionSnapshot } from './session-snapshot.ts';
 
 /** Tuning of session persistence (`DtlsSocketOptions.sessionPersistence`). */
 export interface SessionKeeperOptions {
@@ -154,23 +154,16 @@ export class SessionKeeper {
   }
 
   private snapshot(conn: DtlsConnection): SessionSnapshot {
-    const s = conn.secrets!;
     const epoch = conn.currentWriteEpoch;
     return {
+      ...conn.secrets!,
       handle: conn.handle!,
-      suiteId: s.suiteId,
-      master: s.master,
-      clientRandom: s.clientRandom,
-      serverRandom: s.serverRandom,
-      sessionId: s.sessionId,
-      extendedMasterSecret: s.extendedMasterSecret,
       epoch,
       readSeq: conn.readHighest(epoch),
       cidIn: conn.cidIn,
       cidOut: conn.cidOut,
       identity: conn.identity!,
       peer: { address: conn.peer.address, port: conn.peer.port },
-      pskFingerprint: s.pskFingerprint,
     };
   }
 
@@ -278,7 +271,7 @@ export class SessionKeeper {
       conn.cidIn = snap.cidIn;
       conn.cidOut = snap.cidOut;
       conn.handle = snap.handle;
-      conn.secrets = { suiteId: snap.suiteId, master: snap.master, clientRandom: snap.clientRandom, serverRandom: snap.serverRandom, sessionId: snap.sessionId, extendedMasterSecret: snap.extendedMasterSecret, pskFingerprint: snap.pskFingerprint };
+      conn.secrets = secretsOf(snap);
       conn.installRestored(snap.epoch, client, server, snap.readSeq, start);
       this.adoptBlock(conn, start);
       this.state(conn).lastOkAt = Date.now();

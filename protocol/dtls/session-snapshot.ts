@@ -1,5 +1,5 @@
 import { ProtocolError } from '../errors.ts';
-import type { Peer } from './connection.ts';
+import type { Peer, SessionSecrets } from './connection.ts';
 import type { PeerIdentity } from './identity.ts';
 
 /**
@@ -10,16 +10,9 @@ import type { PeerIdentity } from './identity.ts';
  * The write sequence number is not part of the snapshot: it is reserved in blocks through
  * `DtlsSessionPersistence.persist`, so two holders of the same keys never get the same numbers (see session-keeper.ts).
  */
-export interface SessionSnapshot {
+export interface SessionSnapshot extends SessionSecrets {
   /** Random name of this association, fixed for its life: the persistence key. */
   handle: string;
-  suiteId: number;
-  master: Buffer;
-  clientRandom: Buffer;
-  serverRandom: Buffer;
-  /** The session ID (RFC 5246 §7.4.1.3), so an abbreviated handshake may resume it too. */
-  sessionId: Buffer;
-  extendedMasterSecret: boolean;
   /** The epoch of the keys (1: lwtwin refuses renegotiation). */
   epoch: number;
   /** Highest sequence number read in `epoch` when the snapshot was taken: a restored session drops records at or below it. */
@@ -29,8 +22,11 @@ export interface SessionSnapshot {
   cidOut: Buffer | undefined;
   identity: PeerIdentity;
   peer: Peer;
-  /** SHA-256 of the PSK the session was made with (PSK sessions): a changed key stops a resumption. */
-  pskFingerprint: Buffer | undefined;
+}
+
+/** The secrets of a snapshot alone. */
+export function secretsOf(s: SessionSnapshot): SessionSecrets {
+  return { suiteId: s.suiteId, master: s.master, clientRandom: s.clientRandom, serverRandom: s.serverRandom, sessionId: s.sessionId, extendedMasterSecret: s.extendedMasterSecret, pskFingerprint: s.pskFingerprint };
 }
 
 /**
