@@ -9,7 +9,7 @@ import { ApiClient } from '../../scripts/cli/api-client.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
 import { eventually } from '../helpers/server.ts';
 import { freeTcpPort, freeUdpPort, spawnServer } from '../helpers/server-process.ts';
-import { UdpBalancer } from '../helpers/udp-balancer.ts';
+import { UdpBalancer } from '../../scripts/deploy/udp-balancer.ts';
 
 const TOKEN = 'dtls-restart-admin-token-0123456789';
 const SECRET = 'dtls-restart-server-secret-0123456789abcdef';
@@ -154,6 +154,7 @@ describe('DTLS sessions outlive the server process', () => {
       const other = 1 - first;
       const hellosBefore = d.hellos();
       expect((await api.get('/api/devices/cid-dev')).serverId).toBe(first === 0 ? 'dtls-node-a' : 'dtls-node-b');
+      await eventually(() => observing(api, 'cid-dev', 0), 'observed by the first node', 15_000, 100);
 
       procs[first].kill('SIGKILL');
       await new Promise((r) => procs[first].once('exit', r));
