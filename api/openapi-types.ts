@@ -2217,7 +2217,7 @@ export interface paths {
                                 /** Format: date-time */
                                 endedAt?: string;
                                 /** @enum {string} */
-                                outcome?: "finished" | "refused" | "timeout" | "failed" | "superseded";
+                                outcome?: "finished" | "refused" | "timeout" | "failed" | "superseded" | "denied";
                                 error?: string;
                                 pskIdentity?: string;
                                 steps?: {

@@ -109,6 +109,11 @@ export interface LwTwinConfig {
   sseMaxBufferedBytes: number;
   /** UDP port of the LwM2M bootstrap server (plain CoAP); off unless set (`npm start` uses 5783). @defaultValue undefined */
   bootstrapPort?: number;
+  /**
+   * UDP port of the LwM2M bootstrap server over DTLS (coaps), authenticating devices with their bootstrap credentials
+   * (the `bootstrap` namespace of the security store); off unless set (`npm start` uses 5784). @defaultValue undefined
+   */
+  bootstrapCoapsPort?: number;
   /** Log level. @defaultValue 'info' */
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
@@ -281,6 +286,7 @@ export const OPTIONS: OptionSpec[] = [
   { key: 'serverSecret', flag: 'server-secret', env: 'LWTWIN_SERVER_SECRET', parse: (raw, name) => { const s = str(raw, name); if (s.length < 32) throw new ConfigError(`${name}: must be at least 32 characters`); return s; }, default: () => undefined, help: 'secret encrypting keys at rest in Redis (>= 32 characters)' },
   { key: 'sseMaxBufferedBytes', flag: 'sse-max-buffered-bytes', env: 'LWTWIN_SSE_MAX_BUFFERED_BYTES', parse: integer(1024, 1024 * 1024 * 1024), default: () => 1024 * 1024, help: 'bytes of events an /api/events client may leave unread before it is disconnected' },
   { key: 'bootstrapPort', flag: 'bootstrap-port', env: 'LWTWIN_BOOTSTRAP_PORT', parse: port, default: () => undefined, help: 'UDP port of the LwM2M bootstrap server (off unless set)' },
+  { key: 'bootstrapCoapsPort', flag: 'bootstrap-coaps-port', env: 'LWTWIN_BOOTSTRAP_COAPS_PORT', parse: port, default: () => undefined, help: 'UDP port of the LwM2M bootstrap server over DTLS (coaps; off unless set)' },
   { key: 'logLevel', flag: 'log-level', env: 'LWTWIN_LOG_LEVEL', parse: oneOf('debug', 'info', 'warn', 'error', 'silent'), default: () => 'info', help: 'log level' },
 ];
 

@@ -247,7 +247,11 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
     // Observations belong to the process: a restarted one holds none. Re-establish them, paced, without delaying start.
     void sync.recover().catch((err: unknown) => logger.error({ err }, 're-establishing observations after start failed'));
 
-    const bootstrap = await startBootstrap({ config, redis, keys, model: registry, dmSecurity: security.dm, twins, events, metrics, logger: logger.child({ component: 'bootstrap' }), ...(opts.coapParams ? { coapParams: opts.coapParams } : {}) });
+    const bootstrap = await startBootstrap({
+      config, redis, keys, model: registry, dmSecurity: security.dm, bootstrapSecurity: security.bootstrap, dtlsServer: credentials, twins, events, metrics, logger: logger.child({ component: 'bootstrap' }),
+      ...(opts.coapParams ? { coapParams: opts.coapParams } : {}),
+      ...(opts.dtls ? { dtls: opts.dtls } : {}),
+    });
     cleanups.push(() => bootstrap.stop());
 
     let jobs: JobsHandle | undefined;

@@ -23,6 +23,8 @@ export interface Handshaker {
   changeCipherSpec(): void;
   /** A record of the next epoch did not authenticate: the keys disagree (wrong PSK). */
   readonly awaitingFinished: boolean;
+  /** Server role: who the peer claimed to be so far (e.g. its PSK identity before Finished), for failure reports. */
+  readonly claimedIdentity?: PeerIdentity | undefined;
 }
 
 /** What a connection needs from its socket. */
@@ -446,7 +448,7 @@ export class DtlsConnection {
     this.clearTimer();
     this.queued = [];
     this.flight = [];
+    this.host.closed(this, err); // reads handshaker.claimedIdentity for the failure report
     this.handshaker = undefined;
-    this.host.closed(this, err);
   }
 }

@@ -68,7 +68,8 @@ interface Pending {
  * its peer to a new address. Client role: `connect()` (or a `send()` to a new peer) runs a handshake first.
  *
  * Events: `'message'` (data, DtlsRemoteInfo); `'session'` (peer, identity) when a handshake completes;
- * `'handshakeFailed'` (peer, err); `'sessionClosed'` (peer, err?) ; `'warning'` (err).
+ * `'handshakeFailed'` (peer, err, claimed identity if the
+ * peer got that far); `'sessionClosed'` (peer, err?) ; `'warning'` (err).
  */
 export class DtlsSocket extends EventEmitter implements ConnectionHost, SessionKeeperHost {
   readonly mtu: number;
@@ -213,7 +214,7 @@ export class DtlsSocket extends EventEmitter implements ConnectionHost, SessionK
       this.counters.handshakesFailed++;
       const e = err ?? new ProtocolError('DTLS_HANDSHAKE', 'handshake abandoned');
       for (const w of p.waiters) w.reject(e);
-      this.emit('handshakeFailed', peer, e);
+      this.emit('handshakeFailed', peer, e, conn.handshaker?.claimedIdentity);
       return;
     }
     this.emit('sessionClosed', peer, err);

@@ -49,6 +49,10 @@ export class ServerHandshaker extends HandshakeBase implements Handshaker {
   private ecdh: ReturnType<typeof ephemeralP256> | undefined;
   private sessionId: Buffer = Buffer.alloc(0);
 
+  get claimedIdentity(): PeerIdentity | undefined {
+    return this.identity;
+  }
+
   constructor(
     conn: DtlsConnection,
     private readonly creds: DtlsServerCredentials,

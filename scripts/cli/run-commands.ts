@@ -152,17 +152,12 @@ function parseServerUri(uri: string, flag = '--server'): { address: string; port
   return { address: address === 'localhost' ? '127.0.0.1' : address, port: m[3] ? Number(m[3]) : secure ? 5684 : 5683, secure };
 }
 
-/** A coap:// address for a flag that has no DTLS variant (the simulated bootstrap client speaks plain CoAP only). */
-function plainPeer(uri: { address: string; port: number; secure: boolean }, flag: string): { address: string; port: number } {
-  if (uri.secure) throw new ConfigError(`${flag}: the simulator bootstraps over plain CoAP only (coap://host[:port])`);
-  return { address: uri.address, port: uri.port };
-}
-
 /**
  * `simulate --psk`: a fresh run secret, and every device's PSK (derived from it, see simulator-psk.ts) provisioned
- * through the API (`PUT /api/devices/{ep}/security`) with a progress bar, a few requests in flight at once.
+ * through the API (`PUT /api/devices/{ep}/security`, with `?server=bootstrap` the bootstrap credentials) with a
+ * progress bar, a few requests in flight at once.
  */
-async function provisionPsks(api: ApiClient, prefix: string, count: number, quiet: boolean): Promise<string> {
+async function provisionPsks(api: ApiClient, prefix: string, count: number, quiet: boolean, server: 'dm' | 'bootstrap'): Promise<string> {
   const secret = randomBytes(32).toString('hex');
   const { Presets, SingleBar } = await import('cli-progress');
   const bar = quiet ? undefined : new SingleBar({ format: 'provisioning PSKs |{bar}| {value}/{total} devices', hideCursor: true }, Presets.shades_classic);
@@ -173,7 +168,7 @@ async function provisionPsks(api: ApiClient, prefix: string, count: number, quie
     while (next < count) {
       const ep = `${prefix}${next++}`;
       const { identity, key } = simulatorPsk(secret, ep);
-      await api.put(`/api/devices/${encodeURIComponent(ep)}/security`, { mode: 'psk', identity, key: key.toString('hex') });
+      await api.put(`/api/devices/${encodeURIComponent(ep)}/security${server === 'bootstrap' ? '?server=bootstrap' : ''}`, { mode: 'psk', identity, key: key.toString('hex') });
       bar?.update(++done);
     }
   };
@@ -200,7 +195,7 @@ function positiveInt(name: string, raw: string, max = Number.MAX_SAFE_INTEGER): 
 export function registerRunCommands(program: Command, globals: () => GlobalOptions): void {
   withConfigFlags(program.command('server').description('start the lwtwin server (CoAP + HTTP API + job workers)')).action(async (flags) => {
     const { server, token, tokenFile } = await startServerFromFlags(flags);
-    const info = { api: server.httpUrl, coapPort: server.coapPort, coapsPort: server.coapsPort, bootstrapPort: server.bootstrap.port, serverId: server.config.serverId, tokenFile };
+    const info = { api: server.httpUrl, coapPort: server.coapPort, coapsPort: server.coapsPort, bootstrapPort: server.bootstrap.port, bootstrapCoapsPort: server.bootstrap.coapsPort, serverId: server.config.serverId, tokenFile };
     if (globals().json) process.stdout.write(JSON.stringify({ ...info, token }) + '\n');
     else process.stdout.write(`lwtwin server: console ${server.httpUrl}/  API ${server.httpUrl}  CoAP udp/${server.coapPort}  coaps udp/${server.coapsPort}  admin token ${tokenFile ? `in ${tokenFile}` : '(configured)'}\n`);
     onShutdown(() => server.stop());
@@ -218,6 +213,7 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
       if (flags.logLevel === undefined && !environment().LWTWIN_LOG_LEVEL) demoObserve.logLevel = 'warn';
       // The bootstrap server runs too (Leshan's bootstrap port) unless one is configured.
       if (flags.bootstrapPort === undefined && flags['bootstrap-port'] === undefined && !environment().LWTWIN_BOOTSTRAP_PORT) demoObserve.bootstrapPort = 5783;
+      if (flags.bootstrapCoapsPort === undefined && flags['bootstrap-coaps-port'] === undefined && !environment().LWTWIN_BOOTSTRAP_COAPS_PORT) demoObserve.bootstrapCoapsPort = 5784;
       const { server, token, tokenFile } = await startServerFromFlags(flags, demoObserve, { generateServerSecret: true });
       const bootstrap = await ensureDefaultBootstrap(server);
       const sim = await runSimulator(
@@ -230,7 +226,7 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
         `lwtwin is running: ${sim.stats().registered} simulated devices registered.`,
         `  console      ${server.httpUrl}/   (sign in with the admin token)`,
         `  API          ${server.httpUrl}   (OpenAPI: ${server.httpUrl}/api/docs, metrics: ${server.httpUrl}/metrics)`,
-        `  CoAP         udp/${server.coapPort}   coaps (DTLS) udp/${server.coapsPort}${server.bootstrap.port !== undefined ? `   bootstrap server udp/${server.bootstrap.port}` : ''}`,
+        `  CoAP         udp/${server.coapPort}   coaps (DTLS) udp/${server.coapsPort}${server.bootstrap.port !== undefined ? `   bootstrap server udp/${server.bootstrap.port}` : ''}${server.bootstrap.coapsPort !== undefined ? ` (coaps udp/${server.bootstrap.coapsPort})` : ''}`,
         `  admin token  ${token}${tokenFile ? `   (saved in ${tokenFile}; the CLI picks it up)` : ''}`,
         `  observation  pmin ${server.config.observePmin} s, pmax ${server.config.observePmax} s${demoObserve.observePmin !== undefined ? ' (demo values; the product default is 300 s / 21600 s)' : ''}`,
         '',
@@ -253,7 +249,7 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
     .description('run simulated LwM2M devices against a server')
     .option('--count <n>', 'number of devices', '10')
     .option('--server <uri>', 'LwM2M server', 'coap://127.0.0.1:5683')
-    .option('--bootstrap <uri>', 'bootstrap server (coap://host:port): devices start knowing only it and learn their LwM2M server from it')
+    .option('--bootstrap <uri>', 'bootstrap server (coap://host:port, or coaps:// with --psk): devices start knowing only it and learn their LwM2M server from it')
     .option('--prefix <prefix>', 'endpoint name prefix', 'sim-')
     .option('--seed <n>', 'seed of the deterministic values', '1')
     .option('--queue-mode-share <share>', 'share of devices in queue mode (0..1)', '0')
@@ -263,19 +259,22 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
     .option('--lifetime <sec>', 'registration lifetime, s', '300')
     .option('--concurrency <n>', 'registrations in flight while ramping up', '500')
     .option('--processes', 'spread devices over worker processes (default above 5,000 devices)')
-    .option('--psk', 'connect over coaps with a PSK per device, provisioned through the API first (needs --server coaps://…)')
+    .option('--psk', 'connect over coaps with a PSK per device, provisioned through the API first (needs a coaps:// --server, or with --bootstrap a coaps:// --bootstrap: then the bootstrap PSKs)')
     .action(async (o) => {
       const { secure, ...server } = parseServerUri(o.server);
       const count = positiveInt('--count', o.count, 1_000_000);
-      if (o.psk === true && !secure) throw new ConfigError('--psk needs a coaps:// --server (e.g. coaps://127.0.0.1:5684)');
-      if (o.psk !== true && secure) throw new ConfigError('a coaps:// --server needs --psk (simulated devices authenticate with a PSK)');
-      const pskSecret = o.psk === true ? await provisionPsks(apiClient(globals()), o.prefix, count, globals().json === true) : undefined;
+      // With --bootstrap, the devices' only configured server is the bootstrap server: --psk gives its credentials.
+      const bootstrap = o.bootstrap ? parseServerUri(o.bootstrap, '--bootstrap') : undefined;
+      const [flag, secureTarget] = bootstrap ? ['--bootstrap', bootstrap.secure] : ['--server', secure];
+      if (o.psk === true && !secureTarget) throw new ConfigError(`--psk needs a coaps:// ${flag} (e.g. coaps://127.0.0.1:${bootstrap ? 5784 : 5684})`);
+      if (o.psk !== true && secureTarget) throw new ConfigError(`a coaps:// ${flag} needs --psk (simulated devices authenticate with a PSK)`);
+      const psk = o.psk === true ? await provisionPsks(apiClient(globals()), o.prefix, count, globals().json === true, bootstrap ? 'bootstrap' : 'dm') : undefined;
       const sim = await runSimulator(
         {
           count,
           server,
-          ...(o.bootstrap ? { bootstrap: plainPeer(parseServerUri(o.bootstrap, '--bootstrap'), '--bootstrap') } : {}),
-          ...(pskSecret !== undefined ? { pskSecret } : {}),
+          ...(bootstrap ? { bootstrap: { address: bootstrap.address, port: bootstrap.port } } : {}),
+          ...(psk !== undefined ? (bootstrap ? { bootstrapPskSecret: psk } : { pskSecret: psk }) : {}),
           prefix: o.prefix,
           seed: positiveInt('--seed', o.seed),
           queueModeShare: share('--queue-mode-share', o.queueModeShare),

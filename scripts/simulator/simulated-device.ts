@@ -23,6 +23,8 @@ export interface SimulatedDeviceOptions {
   server: Peer;
   /** Bootstrap server: the device starts with only this address (then `server` is ignored). @defaultValue none */
   bootstrap?: Peer;
+  /** Bootstrap over coaps with these credentials (the factory bootstrap PSK). @defaultValue plain CoAP */
+  bootstrapDtls?: DtlsClientCredentials;
   /** Registration lifetime, s. @defaultValue 300 */
   lifetime?: number;
   /** @defaultValue '1.1' */
@@ -90,7 +92,7 @@ export class SimulatedDevice implements DeviceControl {
     });
     this.client = new LwM2mClient({
       endpointName: opts.name,
-      ...(opts.bootstrap ? { bootstrap: { server: opts.bootstrap } } : { server: opts.server }),
+      ...(opts.bootstrap ? { bootstrap: { server: opts.bootstrap, ...(opts.bootstrapDtls ? { dtls: opts.bootstrapDtls } : {}) } } : { server: opts.server }),
       lifetime: opts.lifetime ?? 300,
       version,
       queueMode,

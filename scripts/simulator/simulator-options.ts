@@ -13,6 +13,12 @@ export interface SimulatorOptions {
    */
   bootstrap?: Peer;
   /**
+   * Bootstrap over coaps with a bootstrap PSK per device derived from this hex secret (see simulator-psk.ts);
+   * `bootstrap` is then the coaps address and every device's bootstrap key must be provisioned on the server
+   * (`PUT /api/devices/{ep}/security?server=bootstrap`). @defaultValue plain CoAP
+   */
+  bootstrapPskSecret?: string;
+  /**
    * Connect over coaps with a PSK per device derived from this hex secret (see simulator-psk.ts); `server` is then the
    * coaps address and every device's key must be provisioned on the server. @defaultValue plain CoAP
    */

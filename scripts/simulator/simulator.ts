@@ -100,6 +100,7 @@ export function startSimulator(options: SimulatorOptions): LocalSimulatorHandle 
           seed: deviceSeed(seed, i),
           server: options.server,
           ...(options.bootstrap ? { bootstrap: options.bootstrap } : {}),
+          ...(options.bootstrapPskSecret !== undefined ? { bootstrapDtls: simulatorDtls(options.bootstrapPskSecret, `${prefix}${i}`).dtls! } : {}),
           lifetime: options.lifetime ?? 300,
           version: unit(seed, i, 0x1f2e3d4c) < (options.v10Share ?? 0) ? '1.0' : '1.1',
           queueMode: unit(seed, i, 0x51a7c0de) < (options.queueModeShare ?? 0),

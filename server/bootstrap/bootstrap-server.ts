@@ -1,22 +1,32 @@
 import { randomBytes } from 'node:crypto';
 import type { CoapEndpoint } from '../../protocol/coap/endpoint.ts';
-import type { IncomingRequest, OutgoingResponse } from '../../protocol/coap/types.ts';
+import type { IncomingRequest, OutgoingResponse, Peer } from '../../protocol/coap/types.ts';
 import type { ModelLookup } from '../../protocol/lwm2m/model.ts';
 import type { Metrics } from '../metrics.ts';
 import { coapError, serviceUnavailable } from '../lwm2m/coap-responses.ts';
 import { SILENT_LOGGER, type LwM2mLogger } from '../lwm2m/lwm2m-logger.ts';
 import { TokenBucketLimiter } from '../lwm2m/rate-limiter.ts';
+import { TransportSecurityGuard } from '../lwm2m/transport-security.ts';
 import type { SecurityStore } from '../security/security-store.ts';
 import { runBootstrapSession } from './bootstrap-session.ts';
 import type { BootstrapSessionRecord, BootstrapStore } from './bootstrap-store.ts';
 
 export interface BootstrapServerOptions {
-  /** The bootstrap server's own CoAP endpoint (its own port); owned by the caller. */
-  readonly endpoint: CoapEndpoint;
+  /**
+   * The bootstrap server's own CoAP endpoints (their own ports: plain CoAP, and/or coaps whose requests carry the
+   * peer's DTLS identity); owned by the caller. A session runs on the endpoint its Bootstrap-Request came in on.
+   */
+  readonly endpoints: readonly CoapEndpoint[];
   readonly store: BootstrapStore;
   readonly model: ModelLookup;
   /** DM credentials: generated PSKs are stored here. */
   readonly dmSecurity?: SecurityStore;
+  /**
+   * Bootstrap credentials (the `bootstrap` namespace): a device authenticated over DTLS as X may bootstrap only as the
+   * endpoint whose entry holds X, and an endpoint with an entry is refused over plain CoAP (4.03). Without a store every
+   * DTLS identity is refused.
+   */
+  readonly bootstrapSecurity?: SecurityStore;
   /** Deadline of each request of a session, ms. @defaultValue 10000 */
   readonly requestTimeoutMs?: number;
   /** Bootstrap-Requests per second per source address before 5.03 (like Register). @defaultValue 100 */
@@ -49,10 +59,12 @@ export class BootstrapServer {
   private readonly inFlight = new Set<Promise<void>>();
   private started = false;
   private warnedPlainPsk = false;
+  private readonly guard: TransportSecurityGuard;
 
   constructor(private readonly opts: BootstrapServerOptions) {
     this.limiter = new TokenBucketLimiter({ ratePerSecond: opts.requestRatePerAddress ?? 100, burst: opts.requestBurstPerAddress ?? 300 });
     this.logger = opts.logger ?? SILENT_LOGGER;
+    this.guard = new TransportSecurityGuard(opts.bootstrapSecurity ? { store: opts.bootstrapSecurity } : {});
   }
 
   /** Sessions running now. */
@@ -63,30 +75,49 @@ export class BootstrapServer {
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.opts.endpoint.onRequest(this.handle);
+    for (const endpoint of this.opts.endpoints) endpoint.onRequest(this.handlerFor(endpoint));
   }
 
   /** Answers further requests with 5.03 and waits for the running sessions to end. */
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    this.opts.endpoint.onRequest(() => coapError('5.03', 'bootstrap server stopping'));
+    for (const endpoint of this.opts.endpoints) endpoint.onRequest(() => coapError('5.03', 'bootstrap server stopping'));
     await Promise.allSettled([...this.inFlight]);
   }
 
-  /** The endpoint's request handler; never throws. */
-  readonly handle = async (req: IncomingRequest): Promise<OutgoingResponse> => {
-    try {
-      if (req.uriPath.length !== 1 || req.uriPath[0] !== 'bs') return coapError('4.04', 'this is an LwM2M bootstrap server: only POST /bs');
-      if (req.method !== 'POST') return coapError('4.05', 'only POST is allowed on /bs');
-      return await this.bootstrapRequest(req);
-    } catch (err) {
-      this.logger.error({ err, peer: req.peer }, 'bootstrap: request handling failed');
-      return coapError('5.00');
-    }
-  };
+  /** The request handler of one endpoint; never throws. */
+  private handlerFor(coap: CoapEndpoint): (req: IncomingRequest) => Promise<OutgoingResponse> {
+    return async (req) => {
+      try {
+        if (req.uriPath.length !== 1 || req.uriPath[0] !== 'bs') return coapError('4.04', 'this is an LwM2M bootstrap server: only POST /bs');
+        if (req.method !== 'POST') return coapError('4.05', 'only POST is allowed on /bs');
+        return await this.bootstrapRequest(req, coap);
+      } catch (err) {
+        this.logger.error({ err, peer: req.peer }, 'bootstrap: request handling failed');
+        return coapError('5.00');
+      }
+    };
+  }
 
-  private async bootstrapRequest(req: IncomingRequest): Promise<OutgoingResponse> {
+  /**
+   * Audits a device turned away before any session (outcome `denied`): its bootstrap credentials failed the DTLS
+   * handshake, or it asked as an endpoint they do not hold. Never throws.
+   */
+  async recordDenied(ep: string, peer: Peer, error: string): Promise<void> {
+    const now = Date.now();
+    const record: BootstrapSessionRecord = { sessionId: randomBytes(6).toString('base64url'), endpoint: ep, peer: `${peer.address}:${peer.port}`, startedAt: now, endedAt: now, outcome: 'denied', error, steps: [] };
+    this.count('denied');
+    this.logger.warn({ ep, peer: record.peer, error }, 'bootstrap: device denied');
+    try {
+      await this.opts.store.addSession(record);
+      await this.opts.onSession?.(record);
+    } catch (err) {
+      this.logger.error({ err, ep }, 'bootstrap: recording a denied device failed');
+    }
+  }
+
+  private async bootstrapRequest(req: IncomingRequest, coap: CoapEndpoint): Promise<OutgoingResponse> {
     const rate = this.limiter.take(req.peer.address);
     if (!rate.allowed) {
       this.count('throttled');
@@ -95,6 +126,13 @@ export class BootstrapServer {
     const params = parseQuery(req.uriQuery);
     if (typeof params === 'string') return coapError('4.00', params);
     const { ep, pct } = params;
+    // Identity-bound endpoints (OMA LwM2M TS Transport 1.1.1 §5.2), as for Register on the DM server.
+    const admitted = await this.guard.admitRegister(ep, req.peer);
+    if ('refused' in admitted) {
+      const reason = req.peer.identity === undefined ? 'this endpoint has bootstrap credentials: bootstrap over coaps' : `the DTLS identity is not the one the bootstrap credentials of ${ep} hold`;
+      await this.recordDenied(ep, req.peer, reason);
+      return coapError('4.03', reason);
+    }
     const resolved = await this.opts.store.resolve(ep);
     if (!resolved) {
       this.count('unknown');
@@ -105,7 +143,7 @@ export class BootstrapServer {
       this.count('throttled');
       return serviceUnavailable(1, 'too many bootstrap sessions running');
     }
-    if (resolved.config.security.mode === 'psk' && !this.warnedPlainPsk) {
+    if (resolved.config.security.mode === 'psk' && req.peer.identity === undefined && !this.warnedPlainPsk) {
       // Plain CoAP authenticates no one and carries the key in clear (TS Core 1.1 §6.1: bootstrap should run over a secure channel).
       this.warnedPlainPsk = true;
       this.logger.warn({ ep }, 'bootstrap: serving a PSK configuration over plain CoAP: the key crosses the network unencrypted and any host can ask for it');
@@ -118,7 +156,7 @@ export class BootstrapServer {
     const run = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() =>
         runBootstrapSession({
-          coap: this.opts.endpoint,
+          coap,
           peer,
           endpoint: ep,
           ...(pct !== undefined ? { preferredFormat: pct } : {}),

@@ -4,9 +4,10 @@ import type { BootstrapConfig } from './bootstrap-config.ts';
  * How a bootstrap session ended: `finished` (Bootstrap-Finish answered 2.04), `refused` (the device answered an
  * operation with an error code), `timeout` (the device stopped answering), `failed` (the server could not complete it,
  * e.g. the generated identity is bound to another endpoint), `superseded` (a new Bootstrap-Request of the same
- * endpoint replaced it).
+ * endpoint replaced it), `denied` (no session: the device's bootstrap credentials failed the DTLS handshake, or it
+ * asked as an endpoint they do not hold, 4.03).
  */
-export type BootstrapOutcome = 'finished' | 'refused' | 'timeout' | 'failed' | 'superseded';
+export type BootstrapOutcome = 'finished' | 'refused' | 'timeout' | 'failed' | 'superseded' | 'denied';
 
 /** One operation of a session as the audit shows it. */
 export interface BootstrapStep {
@@ -23,10 +24,11 @@ export interface BootstrapSessionRecord {
   readonly endpoint: string;
   /** `address:port` the Bootstrap-Request came from. */
   readonly peer: string;
-  /** Which configuration applied. */
-  readonly config: 'endpoint' | 'default';
-  readonly lwm2mVersion: string;
-  readonly contentFormat: number;
+  /** Which configuration applied (absent when the device was denied). */
+  readonly config?: 'endpoint' | 'default';
+  /** The device's LwM2M version and the format written, once a session ran. */
+  readonly lwm2mVersion?: string;
+  readonly contentFormat?: number;
   readonly startedAt: number;
   readonly endedAt: number;
   readonly outcome: BootstrapOutcome;

@@ -225,17 +225,27 @@ describe('bootstrap at fleet scale', () => {
     await t?.stop();
   });
 
-  it('bootstraps and registers 1,000 simulated devices (1.0 and 1.1)', async () => {
+  it('bootstraps and registers 1,000 simulated devices (1.0 and 1.1), a fifth of them onto coaps with a generated PSK', async () => {
     const bs = { address: '127.0.0.1', port: t.server.bootstrap.port! };
-    const sim = startSimulator({ count: 1000, server: t.coap, bootstrap: bs, prefix: 'bsim-', seed: 9, v10Share: 0.3, tickMs: 600_000, lifetime: 300, concurrency: 250, coapParams: FAST, requestTimeoutMs: 8000 });
+    const secured = 200;
+    const coapsConfig = { server: { uri: `coaps://127.0.0.1:${t.coaps.port}`, shortServerId: 1, lifetime: 300 }, security: { mode: 'psk', generate: true } };
+    for (let i = 0; i < secured; i += 50) await Promise.all(Array.from({ length: 50 }, (_, j) => t.api.put(`/api/bootstrap/bsim-dtls-${i + j}`, coapsConfig)));
+    const common = { server: t.coap, bootstrap: bs, seed: 9, v10Share: 0.3, tickMs: 600_000, lifetime: 300, concurrency: 200, coapParams: FAST, requestTimeoutMs: 8000 };
+    const plain = startSimulator({ ...common, count: 1000 - secured, prefix: 'bsim-' });
+    // Few devices per source address: the coaps server admits 8 handshakes at once per address (maxHandshakesPerAddress).
+    const dtls = startSimulator({ ...common, count: secured, prefix: 'bsim-dtls-', devicesPerAddress: 4, concurrency: 64 });
     try {
-      await sim.ready;
-      expect(sim.stats()).toMatchObject({ registered: 1000, failed: 0 });
-      expect(await t.api.get('/api/devices/bsim-999')).toMatchObject({ endpoint: 'bsim-999', lifetime: 300 });
+      await Promise.all([plain.ready, dtls.ready]);
+      expect(plain.stats()).toMatchObject({ registered: 1000 - secured, failed: 0 });
+      expect(dtls.stats()).toMatchObject({ registered: secured, failed: 0 });
+      expect(await t.api.get('/api/devices/bsim-799')).toMatchObject({ endpoint: 'bsim-799', lifetime: 300, security: 'nosec' });
+      expect(await t.api.get('/api/devices/bsim-dtls-199')).toMatchObject({ endpoint: 'bsim-dtls-199', lifetime: 300, security: 'psk' });
       const [s] = (await t.api.get('/api/bootstrap/bsim-500/sessions')).items;
       expect(s).toMatchObject({ outcome: 'finished' });
+      const [d] = (await t.api.get('/api/bootstrap/bsim-dtls-100/sessions')).items;
+      expect(d).toMatchObject({ outcome: 'finished', config: 'endpoint', pskIdentity: 'bsim-dtls-100' });
     } finally {
-      await sim.stop();
+      await Promise.all([plain.stop(), dtls.stop()]);
     }
   }, 240_000);
 });

@@ -61,7 +61,7 @@ const sessionView = {
     contentFormat: { type: 'integer' },
     startedAt: { type: 'string', format: 'date-time' },
     endedAt: { type: 'string', format: 'date-time' },
-    outcome: { type: 'string', enum: ['finished', 'refused', 'timeout', 'failed', 'superseded'] },
+    outcome: { type: 'string', enum: ['finished', 'refused', 'timeout', 'failed', 'superseded', 'denied'] },
     error: { type: 'string' },
     pskIdentity: { type: 'string' },
     steps: { type: 'array', items: { type: 'object', properties: { operation: { type: 'string' }, path: { type: 'string' }, code: { type: 'string' }, ms: { type: 'integer' } } } },
