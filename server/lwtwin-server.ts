@@ -26,7 +26,7 @@ import { migrateLayout } from './store/migrate-layout.ts';
 import { FleetCoordinator } from './fleet/fleet-coordinator.ts';
 import { createRedisClient } from './store/redis-client.ts';
 import { TwinSync } from './sync/twin-sync.ts';
-import { dtlsServerCredentials } from './security/dtls-credentials.ts';
+import { connectionIdPrefix, dtlsServerCredentials } from './security/dtls-credentials.ts';
 import { RedisDtlsSessionStore } from './security/redis-dtls-session-store.ts';
 import { DtlsSocket } from '../protocol/dtls/dtls-socket.ts';
 import type { DtlsSocketOptions } from '../protocol/dtls/dtls-options.ts';
@@ -171,7 +171,9 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
     // DTLS sessions outlive the process (a restart or another node takes them over) only sealed with the server secret.
     if (!config.serverSecret) logger.warn('no server secret configured (--server-secret): DTLS sessions are not persisted and devices need a new handshake after a restart');
     const sessionPersistence = config.serverSecret ? new RedisDtlsSessionStore({ redis, keys, serverSecret: config.serverSecret }) : undefined;
-    const dtls = await DtlsSocket.bind({ port: config.coapsPort, address: config.coapHost, server: credentials, socketBufferBytes: 8 * 1024 * 1024, ...(sessionPersistence ? { sessionPersistence } : {}), ...(opts.dtls ?? {}) });
+    // Connection IDs start with the node's prefix, so a CID-aware balancer can route them (README, "Several nodes").
+    const cidPrefix = connectionIdPrefix(config.serverId);
+    const dtls = await DtlsSocket.bind({ port: config.coapsPort, address: config.coapHost, server: credentials, connectionIdPrefix: cidPrefix, socketBufferBytes: 8 * 1024 * 1024, ...(sessionPersistence ? { sessionPersistence } : {}), ...(opts.dtls ?? {}) });
     const persistErrors = new ThrottledLog(logger, 'dtls session persistence failed (sessions carry on in memory)');
     dtls.on('persistenceError', (err: Error) => persistErrors.error(err));
     const secureEndpoint = CoapEndpoint.over(dtls, { ...(opts.coapParams ? { params: opts.coapParams } : {}), maxInFlight: bounds.maxInFlight, maxObservations: bounds.maxObservations } as Parameters<typeof CoapEndpoint.over>[1]);
@@ -287,7 +289,7 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
     cleanups.push(() => app.close());
     const httpPort = (app.server.address() as { port: number }).port;
     const host = config.httpHost === '0.0.0.0' ? '127.0.0.1' : config.httpHost;
-    logger.info({ coapPort: endpoint.localAddress.port, coapsPort, httpPort, serverId: config.serverId }, 'lwtwin server started');
+    logger.info({ coapPort: endpoint.localAddress.port, coapsPort, httpPort, serverId: config.serverId, dtlsCidPrefix: cidPrefix.toString('hex') }, 'lwtwin server started');
     return {
       config,
       coapPort: endpoint.localAddress.port,

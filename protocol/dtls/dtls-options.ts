@@ -33,8 +33,15 @@ export interface DtlsSocketOptions {
   sessionIdleMs?: number;
   /** How often idle sessions and stale handshakes are swept, ms. @defaultValue 5000 */
   sweepIntervalMs?: number;
-  /** Length of the connection IDs the server hands out (RFC 9146); 0 disables CID. @defaultValue 6 */
+  /** Random bytes in the connection IDs the server hands out (RFC 9146), after `connectionIdPrefix`; 0 disables CID. @defaultValue 6 */
   connectionIdLength?: number;
+  /**
+   * Server role: the first bytes of every connection ID this server hands out, e.g. a node id, so a CID-aware load
+   * balancer can route a session's records to the node that issued it whatever address they come from (RFC 9146 §6
+   * leaves the CID's content to the issuer). Every node of a deployment must use the same prefix length: a CID's length
+   * is not on the wire (RFC 9146 §4). At most 8 bytes. @defaultValue none
+   */
+  connectionIdPrefix?: Buffer;
   /** Most resumable sessions kept (RFC 5246 §7.3). @defaultValue 10000 */
   maxResumableSessions?: number;
   /** How long a session may be resumed, ms. @defaultValue 86400000 */
@@ -66,7 +73,7 @@ export interface DtlsSocketOptions {
   dropOutgoing?: (datagram: Buffer, peer: { address: string; port: number }) => boolean;
 }
 
-type OptionalKeys = 'server' | 'client' | 'dropOutgoing' | 'socketBufferBytes' | 'sessionPersistence';
+type OptionalKeys = 'server' | 'client' | 'dropOutgoing' | 'socketBufferBytes' | 'sessionPersistence' | 'connectionIdPrefix';
 export type ResolvedDtlsOptions = Required<Omit<DtlsSocketOptions, OptionalKeys>> & Pick<DtlsSocketOptions, OptionalKeys>;
 
 function int(name: string, v: number | undefined, fallback: number, min: number): number {
@@ -78,6 +85,7 @@ function int(name: string, v: number | undefined, fallback: number, min: number)
 export function resolveDtlsOptions(o: DtlsSocketOptions): Readonly<ResolvedDtlsOptions> {
   const cid = int('connectionIdLength', o.connectionIdLength, 6, 0);
   if (cid > 32) throw new ProtocolError('DTLS_CONFIG', 'connectionIdLength must be at most 32');
+  if (o.connectionIdPrefix !== undefined && o.connectionIdPrefix.length > 8) throw new ProtocolError('DTLS_CONFIG', 'connectionIdPrefix must be at most 8 bytes');
   if (o.server?.privateKey !== undefined && o.server.privateKey.type !== 'private') throw new ProtocolError('DTLS_CONFIG', 'server privateKey must be a private key');
   if (o.client?.psk === undefined && o.client !== undefined && o.client.privateKey === undefined) throw new ProtocolError('DTLS_CONFIG', 'client credentials need a psk or a privateKey');
   return Object.freeze({
@@ -96,6 +104,7 @@ export function resolveDtlsOptions(o: DtlsSocketOptions): Readonly<ResolvedDtlsO
     sessionIdleMs: int('sessionIdleMs', o.sessionIdleMs, 86_400_000, 1),
     sweepIntervalMs: int('sweepIntervalMs', o.sweepIntervalMs, 5000, 1),
     connectionIdLength: cid,
+    connectionIdPrefix: o.connectionIdPrefix === undefined ? undefined : Buffer.from(o.connectionIdPrefix),
     maxResumableSessions: int('maxResumableSessions', o.maxResumableSessions, 10_000, 0),
     resumptionLifetimeMs: int('resumptionLifetimeMs', o.resumptionLifetimeMs, 86_400_000, 1),
     cookieRotateMs: int('cookieRotateMs', o.cookieRotateMs, 60_000, 1),

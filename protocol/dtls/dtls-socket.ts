@@ -277,7 +277,7 @@ export class DtlsSocket extends EventEmitter implements ConnectionHost, SessionK
     this.counters.datagramsReceived++;
     if (this.shut) return;
     const key = address + ':' + port;
-    const cidLength = this.opts.server !== undefined ? this.opts.connectionIdLength : (this.opts.client?.connectionIdLength ?? 0);
+    const cidLength = this.opts.server !== undefined ? this.serverCidLength() : (this.opts.client?.connectionIdLength ?? 0);
     for (const rec of parseRecords(datagram, cidLength)) {
       try {
         this.onRecord(rec, key, address, port);
@@ -314,6 +314,11 @@ export class DtlsSocket extends EventEmitter implements ConnectionHost, SessionK
     this.byAddress.set(conn.key, conn);
     if (displaced !== undefined && displaced !== conn) displaced.close(undefined, false);
     this.keeper?.moved(conn);
+  }
+
+  /** Length of the CIDs this server issues: prefix and random part (0: no CID). */
+  private serverCidLength(): number {
+    return this.opts.connectionIdLength === 0 ? 0 : this.opts.connectionIdLength + (this.opts.connectionIdPrefix?.length ?? 0);
   }
 
   // --- SessionKeeperHost -------------------------------------------------------------------------------------
@@ -367,7 +372,7 @@ export class DtlsSocket extends EventEmitter implements ConnectionHost, SessionK
       return;
     }
     const conn = new DtlsConnection(this, { address, port }, 'server');
-    conn.handshaker = new ServerHandshaker(conn, this.opts.server!, this.serverSessions, this.opts.connectionIdLength);
+    conn.handshaker = new ServerHandshaker(conn, this.opts.server!, this.serverSessions, this.opts.connectionIdLength, this.opts.connectionIdPrefix);
     conn.reassembler.nextSeq = f.messageSeq;
     conn.setWriteSeq(0, rec.seq);
     this.startPending(conn);

@@ -58,6 +58,7 @@ export class ServerHandshaker extends HandshakeBase implements Handshaker {
     private readonly creds: DtlsServerCredentials,
     private readonly sessions: SessionCache,
     private readonly cidLength: number,
+    private readonly cidPrefix: Buffer = Buffer.alloc(0),
   ) {
     super(conn);
   }
@@ -169,7 +170,7 @@ export class ServerHandshaker extends HandshakeBase implements Handshaker {
       const peerCid = r.vector(1);
       r.end();
       this.conn.cidOut = peerCid.length > 0 ? peerCid : undefined;
-      this.conn.cidIn = randomBytes(this.cidLength);
+      this.conn.cidIn = Buffer.concat([this.cidPrefix, randomBytes(this.cidLength)]);
       exts.push({ type: ExtensionType.connectionId, data: vec(1, this.conn.cidIn) });
     }
     return exts;

@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync, type KeyObject, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { DtlsServerCredentials } from '../../protocol/dtls/server-handshaker.ts';
 import { ServerError } from '../errors.ts';
@@ -43,4 +43,13 @@ export function dtlsServerCredentials(files: DtlsFiles, store: SecurityStore): {
     ...(files.dtlsCa !== undefined ? { trustedCas: readCertificates(files.dtlsCa) } : {}),
   };
   return { credentials, ephemeralKey: ephemeral };
+}
+
+/**
+ * The first bytes of every DTLS connection ID a node hands out (RFC 9146): the first 2 bytes of SHA-256 of its server
+ * id, so a CID-aware UDP balancer can route a session's records to the node that holds it even after the device's
+ * address changed (`lwtwin server` logs the prefix at start; the README, "Several nodes", says how a balancer uses it).
+ */
+export function connectionIdPrefix(serverId: string): Buffer {
+  return createHash('sha256').update(serverId, 'utf8').digest().subarray(0, 2);
 }
