@@ -11,12 +11,12 @@ export interface ServerSession {
   prefix: string;
 }
 
-/** Runs `fn` against a fresh server under a fresh prefix (`label` names the run in the prefix). */
-export async function withServer<T>(ctx: BenchContext, label: string, extraArgs: readonly string[], fn: (s: ServerSession) => Promise<T>): Promise<T> {
+/** Runs `fn` against a fresh server under a fresh prefix (`label` names the run in the prefix); `nodeArgs` go to its Node. */
+export async function withServer<T>(ctx: BenchContext, label: string, extraArgs: readonly string[], fn: (s: ServerSession) => Promise<T>, nodeArgs: readonly string[] = []): Promise<T> {
   const prefix = benchPrefix(label);
   let server: ServerProcess | undefined;
   try {
-    server = await startServerProcess({ redisUrl: ctx.redisUrl, redisPrefix: prefix, extraArgs, ...(ctx.cpuProfDir ? { cpuProfDir: ctx.cpuProfDir } : {}) });
+    server = await startServerProcess({ redisUrl: ctx.redisUrl, redisPrefix: prefix, extraArgs, nodeArgs, ...(ctx.cpuProfDir ? { cpuProfDir: ctx.cpuProfDir } : {}) });
     return await fn({ server, prefix });
   } finally {
     await server?.stop();

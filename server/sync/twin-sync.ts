@@ -235,7 +235,9 @@ export class TwinSync {
     }
     this.desiredInFlight.add(ep);
     try {
-      const twin = await this.opts.twins.get(ep);
+      // Runs after every Register: keeping each device's whole twin in the read cache would cost memory per device
+      // for a read nobody asked for.
+      const twin = await this.opts.twins.get(ep, { fillCache: false });
       if (!twin) return;
       for (const item of this.pendingDesired(twin)) {
         if (this.stopped) return;

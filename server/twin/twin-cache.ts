@@ -81,13 +81,14 @@ export class CachedTwinStore implements TwinStore {
     return { hits: this.hits, misses: this.misses, invalidations: this.invalidations, size: this.cache.size };
   }
 
-  async get(ep: string): Promise<Twin | undefined> {
+  async get(ep: string, opts: { fillCache?: boolean } = {}): Promise<Twin | undefined> {
     const twin = this.cache.get(ep)?.twin;
     if (twin) {
       this.hits++;
       return twin;
     }
     this.misses++;
+    if (opts.fillCache === false) return this.store.get(ep);
     return this.read(ep, () => this.store.get(ep), (entry, value) => (entry.twin = value));
   }
 

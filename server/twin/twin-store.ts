@@ -87,8 +87,11 @@ export interface TwinStore {
   /** Identifies this store instance in change messages (`TwinChange.origin`). */
   readonly instanceId: string;
 
-  /** The whole twin, or undefined when the device has none. One atomic read. */
-  get(ep: string): Promise<Twin | undefined>;
+  /**
+   * The whole twin, or undefined when the device has none. One atomic read. `fillCache: false`: a one-off read
+   * (e.g. desired reconciliation after every Register) that a read cache in front of the store must not keep.
+   */
+  get(ep: string, opts?: { fillCache?: boolean }): Promise<Twin | undefined>;
 
   /**
    * Returns the device's twin, creating an empty one (version 1, status enabled, disconnected) when absent.

@@ -20,7 +20,7 @@ export async function registrationScenario(ctx: BenchContext): Promise<ScenarioR
       figure('registration', `registrations/s (${size})`, '/s', col('registrationsPerSec'), median(col('registrationsPerSec')), TARGETS.registrationsPerSec),
       figure('registration', `Register p50 (${size})`, 'ms', col('registerP50Ms'), median(col('registerP50Ms'))),
       figure('registration', `Register p99 (${size})`, 'ms', col('registerP99Ms'), median(col('registerP99Ms'))),
-      figure('registration', `all devices observed after (${size})`, 's', col('observedSec'), median(col('observedSec'))),
+      figure('registration', `all devices registered and observed after (${size})`, 's', col('observedSec'), median(col('observedSec')), devices >= 100_000 ? TARGETS.stormObservedSec : undefined),
       figure('registration', `server CPU while registering (${size})`, '% core', col('serverCpuPercent'), median(col('serverCpuPercent'))),
       figure('registration', `Redis CPU while registering (${size})`, '% core', col('redisCpuPercent'), median(col('redisCpuPercent'))),
       figure('registration', `Redis commands per device, Register to observed (${size})`, '', col('redisCommandsPerDevice'), median(col('redisCommandsPerDevice'))),

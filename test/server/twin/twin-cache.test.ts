@@ -45,6 +45,14 @@ describe('CachedTwinStore', () => {
     expect(cache.stats().size).toBe(1); // absence is not cached
   });
 
+  it('a one-off read (fillCache: false) is served but not kept, and still hits what is cached', async () => {
+    expect((await cache.get('dev1', { fillCache: false }))?.properties.reported).toMatchObject({ device: { batteryLevel: 50 } });
+    expect(cache.stats()).toMatchObject({ hits: 0, misses: 1, size: 0 });
+    const kept = await cache.get('dev1');
+    expect(await cache.get('dev1', { fillCache: false })).toBe(kept);
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 2, size: 1 });
+  });
+
   it('drops the entry around its own writes, so a read after a write sees it', async () => {
     await cache.get('dev1');
     await cache.getProperty('dev1', 'tags', ['plant']);
