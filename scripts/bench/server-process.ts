@@ -34,6 +34,8 @@ export interface ServerProcess {
   readonly coapsPort: number;
   /** The bootstrap server's port, when started with `--bootstrap-port`. */
   readonly bootstrapPort?: number;
+  /** The bootstrap server's coaps port, when started with `--bootstrap-coaps-port`. */
+  readonly bootstrapCoapsPort?: number;
   readonly token: string;
   readonly serverId: string;
   /** Last lines the server wrote to stderr (for error reports). */
@@ -71,7 +73,7 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
   child.stderr!.on('data', (d: string) => {
     stderr = (stderr + d).slice(-8000);
   });
-  const started = await new Promise<{ api: string; coapPort: number; coapsPort: number; bootstrapPort?: number }>((resolve, reject) => {
+  const started = await new Promise<{ api: string; coapPort: number; coapsPort: number; bootstrapPort?: number; bootstrapCoapsPort?: number }>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => fail(new Error(`server did not start within ${opts.startTimeoutMs ?? 60_000} ms`)), opts.startTimeoutMs ?? 60_000);
     const fail = (err: Error): void => {
@@ -86,7 +88,7 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
       const line = out.split('\n').find((l) => l.trim().startsWith('{'));
       if (!line) return;
       try {
-        const info = JSON.parse(line) as { api: string; coapPort: number; coapsPort: number; bootstrapPort?: number };
+        const info = JSON.parse(line) as { api: string; coapPort: number; coapsPort: number; bootstrapPort?: number; bootstrapCoapsPort?: number };
         clearTimeout(timer);
         child.removeAllListeners('exit');
         resolve(info);
@@ -101,6 +103,7 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
     coapPort: started.coapPort,
     coapsPort: started.coapsPort,
     ...(started.bootstrapPort !== undefined ? { bootstrapPort: started.bootstrapPort } : {}),
+    ...(started.bootstrapCoapsPort !== undefined ? { bootstrapCoapsPort: started.bootstrapCoapsPort } : {}),
     token,
     serverId,
     stderrTail: () => stderr,
