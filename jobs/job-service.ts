@@ -241,6 +241,15 @@ export class JobService {
     return this.events.subscribe(listener as JobEventListener);
   }
 
+  /**
+   * Calls `listener` for the job state changes this process causes (submissions, its devices' transitions, the
+   * deadline sweep when it holds the fleet lease): the events of the fleet, each seen by exactly one process.
+   */
+  onLocalEvent(listener: (event: JobEvent) => void): () => void {
+    this.checkOpen();
+    return this.events.subscribeLocal(listener as JobEventListener);
+  }
+
   /** Resolves once `onEvent` listeners receive events (the subscription is asynchronous). */
   async eventsReady(): Promise<void> {
     await this.events.ready();

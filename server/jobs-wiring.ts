@@ -1,7 +1,7 @@
 /**
  * Connects jobs/ to this server process: the device gateway (device operations through the LwM2M server that owns
  * the device's socket) and the twin gateway (deep-read results, fleet queries, twin patches), then starts the
- * JobService and its workers. Job state changes are forwarded to `/api/events`.
+ * JobService and its workers. Job state changes this process causes are forwarded to `/api/events`.
  */
 import type { DeviceGateway, TwinGateway } from '../jobs/device-gateway.ts';
 import { JobService } from '../jobs/job-service.ts';
@@ -172,11 +172,13 @@ export async function startJobs(o: JobsWiringOptions): Promise<JobsHandle> {
     ...(o.sweepWhen ? { sweepWhen: o.sweepWhen } : {}),
     onError: (err) => backgroundErrors.error(err),
   });
-  const unsubscribe = service.onEvent((e: any) => {
+  // Each job event is forwarded from the one process that caused it (every process sees the whole fleet's events
+  // through the event hub), and counted there; the transition that settles a job comes as a status event with its
+  // device, and counts too.
+  const unsubscribe = service.onLocalEvent((e) => {
     o.events.publish('job', { ...e }, e.deviceId);
-    if (e.kind === 'device') o.metrics.jobs.inc({ type: String(e.jobType ?? 'unknown'), outcome: String(e.deviceStatus ?? 'unknown') });
+    if (e.deviceId !== undefined && e.deviceStatus !== undefined) o.metrics.jobs.inc({ type: String(e.jobType ?? 'unknown'), outcome: e.deviceStatus });
   });
-  await service.eventsReady();
   // Device jobs mostly wait on the network, so many run at once; one device's jobs still run one at a time.
   await service.startWorkers({ concurrency: o.concurrency ?? 256 });
   return {

@@ -245,6 +245,7 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
     });
     lwm2m.start();
     cleanups.push(() => lwm2m.stop());
+    metrics.watchDevicesOnline(() => lwm2m.onlineCount());
     onDataLoss = () => void lwm2m.restoreAll().then((n) => logger.warn({ restored: n }, 'registrations written back after redis lost its data'));
     // Observations belong to the process: a restarted one holds none. Re-establish them, paced, without delaying start.
     void sync.recover().catch((err: unknown) => logger.error({ err }, 're-establishing observations after start failed'));

@@ -5,7 +5,9 @@ import type { DtlsSocketStats } from '../protocol/dtls/dtls-socket.ts';
 export class Metrics {
   readonly registry = new Registry();
   readonly devicesRegistered = new Gauge({ name: 'lwtwin_devices_registered', help: 'Registered devices (fleet-wide, from the registration store)', registers: [this.registry] });
-  readonly devicesOnline = new Gauge({ name: 'lwtwin_devices_online', help: 'Devices connected to this server process and awake', registers: [this.registry] });
+  /** Per process (each node reports the devices it serves; sum over nodes for the fleet). */
+  readonly devicesOnline: Gauge;
+  private onlineDevices?: () => number;
   readonly registrations = new Counter({ name: 'lwtwin_registrations_total', help: 'Registration interface operations', labelNames: ['op'] as const, registers: [this.registry] });
   readonly notifications = new Counter({ name: 'lwtwin_notifications_total', help: 'Notifications received', labelNames: ['outcome'] as const, registers: [this.registry] });
   readonly twinWrites = new Counter({ name: 'lwtwin_twin_writes_total', help: 'Twin writes', labelNames: ['source'] as const, registers: [this.registry] });
@@ -32,9 +34,19 @@ export class Metrics {
   readonly dtlsSessions: Gauge<'state'>;
   readonly dtlsEvents: Counter<'event'>;
   private dtlsStats?: () => DtlsSocketStats;
-  readonly jobs = new Counter({ name: 'lwtwin_jobs_total', help: 'Device jobs finished by this process', labelNames: ['type', 'outcome'] as const, registers: [this.registry] });
+  readonly jobs = new Counter({ name: 'lwtwin_jobs_total', help: 'Device transitions of jobs (running, pending on a retry, succeeded, failed, cancelled) recorded by this process', labelNames: ['type', 'outcome'] as const, registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
+    const online = () => this.onlineDevices?.();
+    this.devicesOnline = new Gauge({
+      name: 'lwtwin_devices_online',
+      help: 'Devices this server process serves now (its latest Register/Update, not expired, awake if in queue mode); per node, sum over nodes for the fleet',
+      registers: [this.registry],
+      collect() {
+        const n = online();
+        if (n !== undefined) this.set(n);
+      },
+    });
     const backlog = () => this.setupBacklog?.();
     this.observationSetupBacklog = new Gauge({
       name: 'lwtwin_observation_setup_backlog',
@@ -103,6 +115,11 @@ export class Metrics {
   /** Reports the observation set-up backlog as `lwtwin_observation_setup_backlog`. */
   watchSetupBacklog(backlog: () => number): void {
     this.setupBacklog = backlog;
+  }
+
+  /** Reports the devices this process serves as `lwtwin_devices_online` (computed at scrape time). */
+  watchDevicesOnline(count: () => number): void {
+    this.onlineDevices = count;
   }
 
   /** Reports the twin cache's hit and miss counters as `lwtwin_twin_cache_total`. */

@@ -13,6 +13,8 @@ const STATE = new LwM2mPath(5, 0, 3);
 const UPDATE_RESULT = new LwM2mPath(5, 0, 5);
 /** Upper bound of one poll read; polls of a sleeping device fail at once (waitForWakeUpMs 0). */
 const POLL_READ_TIMEOUT_MS = 30_000;
+/** States in which a pull already under way is resumed rather than started again. */
+const BUSY: readonly number[] = [FIRMWARE_STATE.downloading, FIRMWARE_STATE.downloaded, FIRMWARE_STATE.updating];
 
 /**
  * Firmware update (the state machine of OMA registry object 5 Firmware Update, v1.2), reported as progress downloading → downloaded → updating → done:
@@ -24,7 +26,8 @@ const POLL_READ_TIMEOUT_MS = 30_000;
  * 5. wait for Update Result ≠ 0 (or State 0 Idle, then read the result): 1 is success, anything else fails with
  *    `FIRMWARE_UPDATE_FAILED` and the code's meaning (0 initial … 11 deferred).
  * Waiting uses notifications (`waitForValue`) and, as notifications may be throttled by pmin, a read every
- * `pollIntervalMs`. A retry starts over from step 1 (writing the package again restarts the download).
+ * `pollIntervalMs`. A retry starts over from step 1 (writing the package again restarts the download), except that a
+ * pull the device is already busy with (its Package URI is this job's) resumes from the device's state.
  */
 export const firmwareUpdateProcessor: DeviceJobProcessor<Extract<JobPayload, { type: 'firmwareUpdate' }>> = async (ctx, payload) => {
   const ep = ctx.deviceId;
@@ -35,20 +38,25 @@ export const firmwareUpdateProcessor: DeviceJobProcessor<Extract<JobPayload, { t
   await ctx.gateway.observe(ep, STATE, opts);
   await ctx.gateway.observe(ep, UPDATE_RESULT, opts);
 
-  await withWaits(ctx, async (wait) => {
-    const downloaded = wait(STATE, (v) => v === FIRMWARE_STATE.downloaded);
-    const failed = wait(UPDATE_RESULT, (v) => v > UPDATE_RESULT_SUCCESS);
-    if (bytes) await ctx.gateway.write(ep, PACKAGE, bytes, await ctx.operationOptions());
-    else if (payload.method === 'pull') await ctx.gateway.write(ep, PACKAGE_URI, payload.packageUri, await ctx.operationOptions());
-    const outcome = await Promise.race([downloaded.then(() => undefined), failed]);
-    if (outcome !== undefined) throw updateFailed(ep, outcome, 'downloading');
-  });
-  await ctx.reportStage('downloaded', 50);
+  // A pull this job already started (an attempt on a node that died, a retry) is resumed where the device is.
+  const resume = payload.method === 'pull' ? await resumePoint(ctx, payload.packageUri) : FIRMWARE_STATE.idle;
+  if (resume !== FIRMWARE_STATE.updating) {
+    await withWaits(ctx, async (wait) => {
+      const downloaded = wait(STATE, (v) => v === FIRMWARE_STATE.downloaded);
+      const failed = wait(UPDATE_RESULT, (v) => v > UPDATE_RESULT_SUCCESS);
+      if (resume === FIRMWARE_STATE.downloaded) return;
+      if (bytes) await ctx.gateway.write(ep, PACKAGE, bytes, await ctx.operationOptions());
+      else if (payload.method === 'pull' && resume === FIRMWARE_STATE.idle) await ctx.gateway.write(ep, PACKAGE_URI, payload.packageUri, await ctx.operationOptions());
+      const outcome = await Promise.race([downloaded.then(() => undefined), failed]);
+      if (outcome !== undefined) throw updateFailed(ep, outcome, 'downloading');
+    });
+    await ctx.reportStage('downloaded', 50);
+  }
 
   const result = await withWaits(ctx, async (wait) => {
     const reported = wait(UPDATE_RESULT, (v) => v !== 0);
     const idle = wait(STATE, (v) => v === FIRMWARE_STATE.idle);
-    await ctx.gateway.execute(ep, UPDATE, undefined, await ctx.operationOptions());
+    if (resume !== FIRMWARE_STATE.updating) await ctx.gateway.execute(ep, UPDATE, undefined, await ctx.operationOptions());
     await ctx.reportStage('updating', 75);
     const first = await Promise.race([reported.then((code) => ({ code })), idle.then(() => ({ code: undefined }))]);
     if (first.code !== undefined) return first.code;
@@ -62,6 +70,21 @@ export const firmwareUpdateProcessor: DeviceJobProcessor<Extract<JobPayload, { t
 };
 
 type Wait = (path: LwM2mPath, predicate: (v: number) => boolean) => Promise<number>;
+
+/**
+ * Where a pull of `packageUri` stands on the device: Idle (start: write the URI), or Downloading, Downloaded or
+ * Updating when the device's Package URI is already this one — an earlier attempt of this job wrote it and then
+ * stopped (its node was killed, a request timed out): writing the URI again would be refused outside Idle (Firmware
+ * Update object state machine, OMA TS Core 1.1 Appendix E.6), so the job goes on from that state instead. Another
+ * URI in a busy state is left to the write, which the device refuses with a clear 4.xx.
+ */
+async function resumePoint(ctx: DeviceJobContext, packageUri: string): Promise<number> {
+  const state = await readNumber(ctx, STATE);
+  if (state === FIRMWARE_STATE.idle) return state;
+  const leaves = await ctx.gateway.read(ctx.deviceId, PACKAGE_URI, await ctx.operationOptions());
+  const uri = leaves.find((l) => l.path.equals(PACKAGE_URI))?.value;
+  return uri === packageUri && BUSY.includes(state) ? state : FIRMWARE_STATE.idle;
+}
 
 /** Runs `body` with a `wait` function whose pending waits all stop when `body` settles. */
 async function withWaits<T>(ctx: DeviceJobContext, body: (wait: Wait) => Promise<T>): Promise<T> {

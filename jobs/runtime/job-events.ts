@@ -11,6 +11,7 @@ export type JobEventListener = (event: JobEvent) => void;
  */
 export class JobEventBus {
   private readonly listeners = new Set<JobEventListener>();
+  private readonly localListeners = new Set<JobEventListener>();
   private subscriber?: JobsRedis;
   private subscribing?: Promise<unknown>;
 
@@ -21,6 +22,13 @@ export class JobEventBus {
   ) {}
 
   publish(event: JobEvent): void {
+    for (const listener of [...this.localListeners]) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.onError(err as Error);
+      }
+    }
     this.redis.publish(this.channel, JSON.stringify(event)).catch((err: Error) => this.onError(err));
   }
 
@@ -54,6 +62,17 @@ export class JobEventBus {
     };
   }
 
+  /**
+   * Calls `listener` for the events this process publishes (synchronously, before they go to Redis): each event is
+   * seen once in the whole fleet, by the process that caused it. Returns the function that stops it.
+   */
+  subscribeLocal(listener: JobEventListener): () => void {
+    this.localListeners.add(listener);
+    return () => {
+      this.localListeners.delete(listener);
+    };
+  }
+
   /** Resolves once the subscription is active (events published before it are not delivered). */
   async ready(): Promise<void> {
     await this.subscribing;
@@ -61,6 +80,7 @@ export class JobEventBus {
 
   async close(force = false): Promise<void> {
     this.listeners.clear();
+    this.localListeners.clear();
     const subscriber = this.subscriber;
     this.subscriber = undefined;
     if (!subscriber) return;

@@ -3,9 +3,11 @@
  * into one Redis channel and every process fans the channel out to its SSE clients, so a client sees the events of
  * the whole fleet whichever process it is connected to. Publishing is batched (one PUBLISH per flush interval) so a
  * 50,000 notifications/s stream costs a few Redis commands per second; with no subscriber anywhere it costs nothing
- * but the batch build. On a Redis Cluster PUBLISH reaches every node, so the subscriber may sit on any of them.
+ * but the batch build. Each event is published once, by the process that produced it. On a Redis Cluster the channel
+ * is a sharded one (SPUBLISH/SSUBSCRIBE, Redis 7): only the master owning its slot carries the events, where PUBLISH
+ * would copy every batch to every master over the cluster bus.
  */
-import { duplicateClient, type RedisClient } from '../store/redis-client.ts';
+import { publishTo, subscribeTo, type RedisClient } from '../store/redis-client.ts';
 
 export interface ServerEvent {
   type: string;
@@ -35,19 +37,21 @@ export class EventHub {
   constructor(private readonly opts: EventHubOptions) {}
 
   async start(): Promise<void> {
-    this.subscriber = duplicateClient(this.opts.redis, { enableOfflineQueue: true, commandTimeout: undefined }); // subscribing waits for the connection
-    this.subscriber.on('error', () => undefined);
-    this.subscriber.on('message', (_channel: string, message: string) => {
-      let events: ServerEvent[];
-      try {
-        events = JSON.parse(message);
-      } catch {
-        return;
-      }
-      if (!Array.isArray(events)) return;
-      for (const e of events) for (const l of this.listeners) l(e);
-    });
-    await this.subscriber.subscribe(this.opts.channel);
+    this.subscriber = await subscribeTo(
+      this.opts.redis,
+      this.opts.channel,
+      (message) => {
+        let events: ServerEvent[];
+        try {
+          events = JSON.parse(message);
+        } catch {
+          return;
+        }
+        if (!Array.isArray(events)) return;
+        for (const e of events) for (const l of this.listeners) l(e);
+      },
+      () => undefined,
+    );
     this.timer = setInterval(() => void this.flush(), this.opts.flushIntervalMs ?? 50);
     this.timer.unref();
   }
@@ -75,7 +79,7 @@ export class EventHub {
     const batch = this.buffer;
     this.buffer = [];
     try {
-      await this.opts.redis.publish(this.opts.channel, JSON.stringify(batch));
+      await publishTo(this.opts.redis, this.opts.channel, JSON.stringify(batch));
     } catch {
       this.dropped += batch.length;
     }

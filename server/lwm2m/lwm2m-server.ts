@@ -314,6 +314,19 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
     return held;
   }
 
+  /**
+   * Devices this process serves now: registrations whose latest Register or Update it handled (its cache holds them
+   * with its own serverId), not expired, and awake when in queue mode. Per process: a device that moved to another
+   * node without this one seeing it is counted here until its lifetime ends. Bounded by the cache size.
+   */
+  onlineCount(now = Date.now()): number {
+    let n = 0;
+    for (const r of this.cache.values()) {
+      if ((r.serverId === undefined || r.serverId === this.serverId) && r.expiresAt > now && this.presence.isAwake(r)) n++;
+    }
+    return n;
+  }
+
   /** `restoreRegistration` for every registration this process holds (after Redis was found empty); resolves how many. */
   async restoreAll(): Promise<number> {
     let restored = 0;

@@ -92,3 +92,28 @@ export async function whenReady(client: RedisClient): Promise<void> {
     client.once('error', onError);
   });
 }
+
+/**
+ * A connection subscribed to `channel`, calling `onMessage` for each message; on a cluster a sharded subscription
+ * (SSUBSCRIBE, Redis 7: the channel lives on the master owning its slot, and ioredis follows it when slots move), on
+ * a single Redis a plain SUBSCRIBE. Pair with `publishTo`. Subscribing waits for the connection.
+ */
+export async function subscribeTo(client: RedisClient, channel: string, onMessage: (message: string) => void, onError: (err: Error) => void): Promise<RedisClient> {
+  const subscriber = isCluster(client)
+    ? client.duplicate(undefined, { ...client.options, shardedSubscribers: true, enableOfflineQueue: true, redisOptions: { ...client.options.redisOptions, commandTimeout: undefined } })
+    : client.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
+  subscriber.on('error', onError);
+  if (isCluster(subscriber)) {
+    subscriber.on('smessage', (_channel: string, message: string) => onMessage(message));
+    await subscriber.ssubscribe(channel);
+  } else {
+    subscriber.on('message', (_channel: string, message: string) => onMessage(message));
+    await subscriber.subscribe(channel);
+  }
+  return subscriber;
+}
+
+/** Publishes to a channel `subscribeTo` listens on: SPUBLISH on a cluster (only the channel's shard carries it), else PUBLISH. */
+export function publishTo(client: RedisClient, channel: string, message: string): Promise<unknown> {
+  return isCluster(client) ? client.spublish(channel, message) : client.publish(channel, message);
+}

@@ -158,7 +158,8 @@ describe('firmwareUpdate', () => {
     const stages = harness.events.filter((e) => e.kind === 'progress' && e.jobId === jobId).map((e) => e.stage);
     expect(stages).toEqual(['downloading', 'downloaded', 'updating', 'done']);
     const calls = world.callsOf('fw1').map((c) => `${c.op} ${c.path}`);
-    expect(calls.slice(0, 3)).toEqual(['observe /5/0/3', 'observe /5/0/5', 'write /5/0/1']);
+    // the state is read first: a pull already under way on the device (an earlier attempt) would be resumed
+    expect(calls.slice(0, 4)).toEqual(['observe /5/0/3', 'observe /5/0/5', 'read /5/0/3', 'write /5/0/1']);
     expect(calls).toContain('execute /5/0/2');
     expect(world.callsOf('fw1', 'write')[0].value).toBe('coap://fw.example/pkg-2.0.bin');
     expect(world.device('fw1').waiterCount).toBe(0);
