@@ -25,6 +25,12 @@ describe('two lwtwin nodes on a 3-master Redis Cluster behind the deploy/nginx U
     const done = await finishedJob(a.api, first.jobId);
     expect(done.status).toBe('completed');
     expect(done.counts).toMatchObject({ devices: DEVICES, succeeded: DEVICES, failed: 0, pending: 0, running: 0 });
+    // each node reports the devices it serves and the device outcomes it recorded: the sums are the fleet's
+    const perNode = async (metric: string, labels = '') => Promise.all(fleet.nodes.map((n) => fleet.metric(n, metric, labels)));
+    const online = await perNode('lwtwin_devices_online');
+    expect(online).toEqual([onA.length, DEVICES - onA.length]);
+    await eventually(async () => (await perNode('lwtwin_jobs_total', 'outcome="succeeded"')).reduce((x, y) => x + y) === DEVICES, 'one succeeded outcome counted per device', 5_000);
+    expect(await perNode('lwtwin_jobs_total', 'outcome="succeeded"')).toEqual([onA.length, DEVICES - onA.length]);
 
     // kill -9 node A; a second fleet job is queued meanwhile, its A devices into A's (now dead) queue
     await fleet.kill(a);

@@ -67,6 +67,17 @@ export class TwoNodes {
     }, `${count} devices registered`, 30_000, 200);
   }
 
+  /** The sum of the samples of `metric` whose labels contain `labels` (e.g. `outcome="succeeded"`) on `node`. */
+  async metric(node: FleetNode, metric: string, labels = ''): Promise<number> {
+    const text = await (await fetch(`${node.httpUrl}/metrics`)).text();
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      const m = /^(\w+)(\{[^}]*\})? (\S+)$/.exec(line);
+      if (m && m[1] === metric && (m[2] ?? '').includes(labels)) sum += Number(m[3]);
+    }
+    return sum;
+  }
+
   /** SIGKILLs a node and waits for its exit. */
   async kill(node: FleetNode): Promise<void> {
     const exited = new Promise((r) => node.process.once('exit', r));
