@@ -37,26 +37,12 @@ export class Metrics {
   readonly jobs = new Counter({ name: 'lwtwin_jobs_total', help: 'Device transitions of jobs (running, pending on a retry, succeeded, failed, cancelled) recorded by this process', labelNames: ['type', 'outcome'] as const, registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
-    const online = () => this.onlineDevices?.();
-    this.devicesOnline = new Gauge({
-      name: 'lwtwin_devices_online',
-      help: 'Devices this server process serves now (its latest Register/Update, not expired, awake if in queue mode); per node, sum over nodes for the fleet',
-      registers: [this.registry],
-      collect() {
-        const n = online();
-        if (n !== undefined) this.set(n);
-      },
-    });
-    const backlog = () => this.setupBacklog?.();
-    this.observationSetupBacklog = new Gauge({
-      name: 'lwtwin_observation_setup_backlog',
-      help: 'Devices whose observation set-up is queued or running',
-      registers: [this.registry],
-      collect() {
-        const n = backlog();
-        if (n !== undefined) this.set(n);
-      },
-    });
+    this.devicesOnline = this.scrapedGauge(
+      'lwtwin_devices_online',
+      'Devices this server process serves now (its latest Register/Update, not expired, awake if in queue mode); per node, sum over nodes for the fleet',
+      () => this.onlineDevices?.(),
+    );
+    this.observationSetupBacklog = this.scrapedGauge('lwtwin_observation_setup_backlog', 'Devices whose observation set-up is queued or running', () => this.setupBacklog?.());
     const stats = () => this.cacheStats?.();
     this.cache = new Counter({
       name: 'lwtwin_twin_cache_total',
@@ -115,6 +101,19 @@ export class Metrics {
   /** Reports the observation set-up backlog as `lwtwin_observation_setup_backlog`. */
   watchSetupBacklog(backlog: () => number): void {
     this.setupBacklog = backlog;
+  }
+
+  /** A gauge read from `read` at scrape time (left as it is while `read` has no source yet). */
+  private scrapedGauge(name: string, help: string, read: () => number | undefined): Gauge {
+    return new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        const n = read();
+        if (n !== undefined) this.set(n);
+      },
+    });
   }
 
   /** Reports the devices this process serves as `lwtwin_devices_online` (computed at scrape time). */
