@@ -53,9 +53,10 @@ export class TwoNodes {
     return sim;
   }
 
-  /** Endpoint → serverId of every registered device, as node B lists them. */
+  /** Endpoint → serverId of every registered device, as a live node (node B first) lists them. */
   async owners(): Promise<Map<string, string>> {
-    const page = await this.nodes[1].api.get('/api/devices?limit=1000');
+    const live = [...this.nodes].reverse().find((n) => n.process.exitCode === null && n.process.signalCode === null) ?? this.nodes[1];
+    const page = await live.api.get('/api/devices?limit=1000');
     return new Map<string, string>(page.items.map((d: any) => [d.endpoint, d.serverId]));
   }
 
