@@ -6,7 +6,8 @@ import type { DtlsClientCredentials } from '../../protocol/dtls/client-handshake
 import { DtlsSocket } from '../../protocol/dtls/dtls-socket.ts';
 import { startSimulator } from '../../scripts/simulator/simulator.ts';
 import { simulatorPsk } from '../../scripts/simulator/simulator-psk.ts';
-import { eventually, startTestServer, type TestServer } from '../helpers/server.ts';
+import { cli } from '../helpers/cli.ts';
+import { ADMIN_TOKEN, eventually, startTestServer, type TestServer } from '../helpers/server.ts';
 
 /**
  * Zero-touch secure onboarding end to end: a device that knows only its bootstrap server (plain CoAP, or coaps with a
@@ -42,7 +43,14 @@ describe('secure onboarding: bootstrap server -> generated PSK -> coaps registra
         const ep = `${prefix}0`;
         if (transport === 'coaps') {
           const { identity, key } = simulatorPsk(secret, ep);
-          await setBootstrapPsk(ep, identity, key);
+          if (version === '1.0') await setBootstrapPsk(ep, identity, key);
+          else {
+            // The README's command for a device's factory bootstrap credentials.
+            const set = await cli(['security', 'set', ep, '--bootstrap', '--psk-identity', identity, '--psk-key', key.toString('hex')], { LWTWIN_API_URL: t.server.httpUrl, LWTWIN_TOKEN: ADMIN_TOKEN });
+            expect(set.code, set.stderr).toBe(0);
+            expect(set.stdout).toContain(`${ep}: psk, identity "${identity}"`);
+            expect(set.stdout).not.toContain(key.toString('hex'));
+          }
         }
         const sim = startSimulator({
           count: 1,
@@ -83,6 +91,34 @@ describe('secure onboarding: bootstrap server -> generated PSK -> coaps registra
       }, 30_000);
     }
   }
+
+  it('a device whose DM key no longer works goes back to the bootstrap server, gets a new key and registers again', async () => {
+    const ep = 'bd-fallback';
+    const client = new LwM2mClient({
+      endpointName: ep,
+      bootstrap: { server: bsPlain },
+      coapParams: FAST,
+      dtlsOptions: { retransmitInitialMs: 200 },
+      retry: { baseMs: 50, maxMs: 200, maxAttempts: 2 },
+      instances: [new SimpleInstance(3, 0, { 0: 'acme' })],
+    });
+    try {
+      await client.start();
+      const firstKey = client.dmAccount!.pskKey!;
+      // The operator revokes the DM credentials; the device reboots and its DTLS handshake now fails.
+      await t.api.delete(`/api/devices/${ep}/security`);
+      await client.stop();
+      await client.start();
+      expect(client.state).toBe('registered');
+      const secondKey = client.dmAccount!.pskKey!;
+      expect(secondKey.equals(firstKey)).toBe(false);
+      expect((await t.server.security.dm.findByPskIdentity(ep))!.key).toEqual(secondKey);
+      expect((await sessions(ep)).map((x: any) => x.outcome)).toEqual(['finished', 'finished']);
+      expect(await t.api.get(`/api/devices/${ep}`)).toMatchObject({ security: 'psk' });
+    } finally {
+      await client.stop();
+    }
+  }, 30_000);
 
   it('a wrong bootstrap PSK ends in an alert, no session, and a denied entry in the audit', async () => {
     const ep = 'bd-wrong-key';
