@@ -7,8 +7,7 @@ import { eventually, startTestServer, type TestServer } from '../helpers/server.
 /**
  * Devices register over coaps (DTLS 1.2 PSK) with stacks no one here wrote — libcoap's coap-client on OpenSSL and
  * on GnuTLS — and the identity-bound endpoint rules hold end to end over real UDP and a real Redis. node-coap-client
- * (node-dtls-client) is not used: its optional dependency node-aead-crypto names prebuilt packages for other
- * platforms that the registry reachable here does not have, so a lock file holding it fails `npm ci`.
+ * (node-dtls-client) has its own file, dtls-node-coap-client.test.ts.
  */
 let t: TestServer;
 const closers: { close(): unknown }[] = [];

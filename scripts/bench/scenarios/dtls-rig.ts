@@ -1,5 +1,5 @@
 /**
- * Set-up of the `dtls` scenario (scenarios/dtls.ts): DTLS credentials provisioned through the admin API, a probe
+ * Set-up of the `dtls` scenario (scenarios/dtls.ts): DTLS credentials put into the server's security store, a probe
  * device per transport in this process, a plain CoAP fleet and a coaps fleet of the same size (forked children), and
  * the DTLS load worker (handshakes, idle sessions, the ClientHello flood).
  */
@@ -9,7 +9,8 @@ import { RedisTwinStore } from '../../../server/twin/redis-twin-store.ts';
 import { siblingModule } from '../../runtime-entry.ts';
 import type { BenchContext } from '../bench-types.ts';
 import { forkRpc, type RpcChild } from '../child-rpc.ts';
-import { pskEntry, provisionSecurity, type SecurityBody } from '../dtls/provision.ts';
+import type { SecurityEntry } from '../../../server/security/security-entry.ts';
+import { pskEntry, provisionSecurity, rpkEntry } from '../dtls/provision.ts';
 import { startFleetProcesses, type FleetProcesses } from '../fleet/fleet-processes.ts';
 import { VirtualFleet } from '../fleet/virtual-fleet.ts';
 import { metricSum, scrapeMetrics } from '../prom-text.ts';
@@ -68,15 +69,15 @@ export async function openRig(ctx: BenchContext, session: ServerSession, secret:
   try {
     const rpk = await worker.call<string[]>('rpkKeys', { count: RPK_KEYS });
     const pool = handshakePool(ctx);
-    const entries: Array<[string, SecurityBody]> = [
+    const entries: Array<[string, SecurityEntry]> = [
       pskEntry(secret, 'dprobe-0'),
       ...Array.from({ length: pool }, (_, i) => pskEntry(secret, `hs-${i}`)),
       ...Array.from({ length: sz.devices }, (_, i) => pskEntry(secret, `dv-${i}`)),
-      ...rpk.map((publicKey, i): [string, SecurityBody] => [`rpk-${i}`, { mode: 'rpk', publicKey }]),
+      ...rpk.map((pem, i) => rpkEntry(`rpk-${i}`, pem)),
     ];
     const p0 = performance.now();
-    await provisionSecurity(server.httpUrl, server.token, entries);
-    ctx.log(`  dtls: ${entries.length} security entries provisioned through the API in ${((performance.now() - p0) / 1000).toFixed(1)} s`);
+    await provisionSecurity(ctx.redisUrl, prefix, entries);
+    ctx.log(`  dtls: ${entries.length} security entries put into the security store in ${((performance.now() - p0) / 1000).toFixed(1)} s`);
     const plainProbe = await VirtualFleet.open({ server: { address: '127.0.0.1', port: server.coapPort }, prefix: 'probe-', count: 1, devicesPerSocket: 1, firstSocket: 60_000 });
     opened.push(plainProbe);
     const dtlsProbe = await VirtualFleet.open({ server: coaps, prefix: 'dprobe-', count: 1, pskSecret: secret, firstSocket: 60_001 });

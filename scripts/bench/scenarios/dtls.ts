@@ -1,6 +1,6 @@
 /**
  * Scenario `dtls` (CoAP over DTLS 1.2: RFC 7252 §9.1, RFC 6347, OMA LwM2M TS Transport 1.1 §5.2): one server with
- * its coaps socket (`--dtls-key`: a P-256 key made for the run), credentials provisioned through the admin API, DTLS
+ * its coaps socket (`--dtls-key`: a P-256 key made for the run), credentials put into its security store, DTLS
  * clients from the product's own `DtlsSocket` in forked children. Per run:
  *
  * - full handshakes for `handshakeSec`, fresh sockets (nothing resumed): TLS_PSK_WITH_AES_128_CCM_8, then
