@@ -92,7 +92,7 @@ export function sizesFor(mode: BenchMode): BenchSizes {
     deepRead: { fleets: [1, 10_000], concurrency: 128, durationSec: 5 },
     query: { twins: [10_000, 100_000], passes: 3 },
     bootstrap: { devices: large ? 10_000 : 2_000, concurrency: 256 },
-    dtls: { devices: large ? 10_000 : 2_000, ratioRate: 20_000, stepSec: 5, probeEveryMs: 50, handshakeSec: 5, handshakeConcurrency: 32, idleSessions: large ? 10_000 : 2_000, floodSources: 10_000, floodSec: 6, floodConcurrency: 256, floodNotifyRate: 2_000 },
+    dtls: { devices: large ? 10_000 : 2_000, ratioRate: 10_000, stepSec: 4, probeEveryMs: 50, handshakeSec: 4, handshakeConcurrency: 32, idleSessions: large ? 10_000 : 1_000, floodSources: 10_000, floodSec: 5, floodConcurrency: 1_000, floodNotifyRate: 2_000 },
   };
 }
 

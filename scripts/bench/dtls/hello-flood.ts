@@ -28,7 +28,7 @@ export interface HelloFloodOptions {
   durationMs: number;
   /** Answer the HelloVerifyRequest with the cookie (opens a handshake on the server). */
   echoCookie: boolean;
-  /** How long a source waits for each answer, ms. @defaultValue 300 */
+  /** How long a source waits for each answer, ms. @defaultValue 250 */
   answerTimeoutMs?: number;
 }
 
@@ -94,7 +94,7 @@ function send(socket: Socket, datagram: Buffer, peer: Peer): Promise<void> {
 /** Floods until `durationMs` is over, cycling through the sources. */
 export async function helloFlood(o: HelloFloodOptions): Promise<HelloFloodReport> {
   const r: HelloFloodReport = { hellos: 0, helloVerifyRequests: 0, serverHellos: 0, unanswered: 0, sourcesUsed: 0, seconds: 0 };
-  const timeout = o.answerTimeoutMs ?? 300;
+  const timeout = o.answerTimeoutMs ?? 250;
   const t0 = performance.now();
   let next = 0;
   const lane = async (): Promise<void> => {
