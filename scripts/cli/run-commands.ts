@@ -2,7 +2,7 @@
  * Commands that run things in this process: `server`, `start` (what `npm start` runs), `simulate`. The server, the
  * simulator and the progress bar are imported when a command runs, so `lwtwin --help` and the API commands start fast.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -10,6 +10,7 @@ import { ConfigError, environment, loadConfig, OPTIONS, type LwTwinConfig } from
 import type { LwTwinServerHandle } from '../../server/lwtwin-server.ts';
 import type { SimulatorHandle, SimulatorOptions, SimulatorStats } from '../simulator/simulator-options.ts';
 import { simulatorPsk } from '../simulator/simulator-psk.ts';
+import { simulatorRpk } from '../simulator/simulator-rpk.ts';
 import type { ApiClient } from './api-client.ts';
 import { apiClient, type GlobalOptions } from './client-commands.ts';
 
@@ -153,22 +154,26 @@ function parseServerUri(uri: string, flag = '--server'): { address: string; port
 }
 
 /**
- * `simulate --psk`: a fresh run secret, and every device's PSK (derived from it, see simulator-psk.ts) provisioned
- * through the API (`PUT /api/devices/{ep}/security`, with `?server=bootstrap` the bootstrap credentials) with a
- * progress bar, a few requests in flight at once.
+ * `simulate --psk` / `--rpk`: a fresh run secret, and every device's PSK or raw public key (derived from it, see
+ * simulator-psk.ts and simulator-rpk.ts) provisioned through the API (`PUT /api/devices/{ep}/security`, with
+ * `?server=bootstrap` the bootstrap credentials) with a progress bar, a few requests in flight at once.
  */
-async function provisionPsks(api: ApiClient, prefix: string, count: number, quiet: boolean, server: 'dm' | 'bootstrap'): Promise<string> {
+async function provisionCredentials(api: ApiClient, mode: 'psk' | 'rpk', prefix: string, count: number, quiet: boolean, server: 'dm' | 'bootstrap'): Promise<string> {
   const secret = randomBytes(32).toString('hex');
   const { Presets, SingleBar } = await import('cli-progress');
-  const bar = quiet ? undefined : new SingleBar({ format: 'provisioning PSKs |{bar}| {value}/{total} devices', hideCursor: true }, Presets.shades_classic);
+  const bar = quiet ? undefined : new SingleBar({ format: `provisioning ${mode === 'psk' ? 'PSKs' : 'public keys'} |{bar}| {value}/{total} devices`, hideCursor: true }, Presets.shades_classic);
   bar?.start(count, 0);
   let next = 0;
   let done = 0;
+  const body = (ep: string) => {
+    if (mode === 'rpk') return { mode, publicKey: simulatorRpk(secret, ep).publicKeyPem };
+    const { identity, key } = simulatorPsk(secret, ep);
+    return { mode, identity, key: key.toString('hex') };
+  };
   const lane = async (): Promise<void> => {
     while (next < count) {
       const ep = `${prefix}${next++}`;
-      const { identity, key } = simulatorPsk(secret, ep);
-      await api.put(`/api/devices/${encodeURIComponent(ep)}/security${server === 'bootstrap' ? '?server=bootstrap' : ''}`, { mode: 'psk', identity, key: key.toString('hex') });
+      await api.put(`/api/devices/${encodeURIComponent(ep)}/security${server === 'bootstrap' ? '?server=bootstrap' : ''}`, body(ep));
       bar?.update(++done);
     }
   };
@@ -178,6 +183,23 @@ async function provisionPsks(api: ApiClient, prefix: string, count: number, quie
     bar?.stop();
   }
   return secret;
+}
+
+/** `--server-public-key <pem-file>`: the server's key (public, or the private key file itself) as SPKI DER, base64. */
+function serverPublicKeyOf(file: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`--server-public-key: cannot read ${file}: ${(err as Error).message}`);
+  }
+  try {
+    const key = pem.includes('PRIVATE KEY') ? createPublicKey(createPrivateKey(pem)) : createPublicKey(pem);
+    if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error('not an EC P-256 key');
+    return key.export({ type: 'spki', format: 'der' }).toString('base64');
+  } catch (err) {
+    throw new ConfigError(`--server-public-key: ${file} is not a P-256 key in PEM (${(err as Error).message})`);
+  }
 }
 
 function share(name: string, raw: string): number {
@@ -260,21 +282,30 @@ export function registerRunCommands(program: Command, globals: () => GlobalOptio
     .option('--concurrency <n>', 'registrations in flight while ramping up', '500')
     .option('--processes', 'spread devices over worker processes (default above 5,000 devices)')
     .option('--psk', 'connect over coaps with a PSK per device, provisioned through the API first (needs a coaps:// --server, or with --bootstrap a coaps:// --bootstrap: then the bootstrap PSKs)')
+    .option('--rpk', 'connect over coaps with a raw public key (P-256) per device, provisioned through the API first (needs a coaps:// --server)')
+    .option('--server-public-key <pem-file>', 'with --rpk: the server key devices pin (its public key, or the --dtls-key file); default: any server key')
     .action(async (o) => {
       const { secure, ...server } = parseServerUri(o.server);
       const count = positiveInt('--count', o.count, 1_000_000);
       // With --bootstrap, the devices' only configured server is the bootstrap server: --psk gives its credentials.
       const bootstrap = o.bootstrap ? parseServerUri(o.bootstrap, '--bootstrap') : undefined;
       const [flag, secureTarget] = bootstrap ? ['--bootstrap', bootstrap.secure] : ['--server', secure];
-      if (o.psk === true && !secureTarget) throw new ConfigError(`--psk needs a coaps:// ${flag} (e.g. coaps://127.0.0.1:${bootstrap ? 5784 : 5684})`);
-      if (o.psk !== true && secureTarget) throw new ConfigError(`a coaps:// ${flag} needs --psk (simulated devices authenticate with a PSK)`);
-      const psk = o.psk === true ? await provisionPsks(apiClient(globals()), o.prefix, count, globals().json === true, bootstrap ? 'bootstrap' : 'dm') : undefined;
+      const mode = o.psk === true ? 'psk' : o.rpk === true ? 'rpk' : undefined;
+      if (o.psk === true && o.rpk === true) throw new ConfigError('give one of --psk and --rpk');
+      if (mode === 'rpk' && bootstrap) throw new ConfigError('--rpk goes without --bootstrap (simulated devices bootstrap with a PSK)');
+      if (mode !== undefined && !secureTarget) throw new ConfigError(`--${mode} needs a coaps:// ${flag} (e.g. coaps://127.0.0.1:${bootstrap ? 5784 : 5684})`);
+      if (mode === undefined && secureTarget) throw new ConfigError(`a coaps:// ${flag} needs --psk${bootstrap ? '' : ' or --rpk'} (how simulated devices authenticate)`);
+      if (o.serverPublicKey !== undefined && mode !== 'rpk') throw new ConfigError('--server-public-key goes with --rpk');
+      const serverPublicKey = o.serverPublicKey !== undefined ? serverPublicKeyOf(o.serverPublicKey) : undefined;
+      if (mode === 'rpk' && serverPublicKey === undefined && globals().json !== true) process.stderr.write('warning: --rpk without --server-public-key: devices accept any server key\n');
+      const secret = mode !== undefined ? await provisionCredentials(apiClient(globals()), mode, o.prefix, count, globals().json === true, bootstrap ? 'bootstrap' : 'dm') : undefined;
       const sim = await runSimulator(
         {
           count,
           server,
           ...(bootstrap ? { bootstrap: { address: bootstrap.address, port: bootstrap.port } } : {}),
-          ...(psk !== undefined ? (bootstrap ? { bootstrapPskSecret: psk } : { pskSecret: psk }) : {}),
+          ...(mode === 'psk' ? (bootstrap ? { bootstrapPskSecret: secret } : { pskSecret: secret }) : {}),
+          ...(mode === 'rpk' ? { rpkSecret: secret, ...(serverPublicKey !== undefined ? { serverPublicKey } : {}) } : {}),
           prefix: o.prefix,
           seed: positiveInt('--seed', o.seed),
           queueModeShare: share('--queue-mode-share', o.queueModeShare),

@@ -23,6 +23,14 @@ export interface SimulatorOptions {
    * coaps address and every device's key must be provisioned on the server. @defaultValue plain CoAP
    */
   pskSecret?: string;
+  /**
+   * Connect over coaps with a raw public key (RFC 7250, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8) per device, its P-256 pair
+   * derived from this hex secret (see simulator-rpk.ts); every device's public key must be provisioned on the server.
+   * @defaultValue plain CoAP
+   */
+  rpkSecret?: string;
+  /** With `rpkSecret`: the server's SubjectPublicKeyInfo (DER, base64) the devices pin. @defaultValue any server key */
+  serverPublicKey?: string;
   /** Endpoint names are `${prefix}${index}`. @defaultValue 'sim-' */
   prefix?: string;
   /** Run seed; each device's seed is derived from it and the device index. @defaultValue 1 */

@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import type { DtlsClientCredentials } from '../../protocol/dtls/client-handshaker.ts';
 
 /** Bytes of each simulated device's PSK (AES-128 suites, OMA LwM2M TS Transport 1.1 §5.2.8). */
 export const SIMULATOR_PSK_BYTES = 16;
@@ -10,8 +9,4 @@ export const SIMULATOR_PSK_BYTES = 16;
  */
 export function simulatorPsk(secretHex: string, endpoint: string): { identity: string; key: Buffer } {
   return { identity: endpoint, key: createHmac('sha256', Buffer.from(secretHex, 'hex')).update(endpoint).digest().subarray(0, SIMULATOR_PSK_BYTES) };
-}
-
-export function simulatorDtls(secretHex: string | undefined, endpoint: string): { dtls?: DtlsClientCredentials } {
-  return secretHex === undefined ? {} : { dtls: { psk: simulatorPsk(secretHex, endpoint) } };
 }

@@ -4,7 +4,7 @@ import { ObjectRegistry } from '../../objects/object-registry.ts';
 import { sharedTicker } from './physics-ticker.ts';
 import { deviceSeed } from './prng.ts';
 import { SimulatedDevice } from './simulated-device.ts';
-import { simulatorDtls } from './simulator-psk.ts';
+import { simulatorDtls } from './simulator-rpk.ts';
 import { DEFAULT_DEVICES_PER_ADDRESS, emptyStats, MAX_DEVICES_PER_PROCESS, type SimulatorHandle, type SimulatorOptions, type SimulatorStats } from './simulator-options.ts';
 
 export type { SimulatorHandle, SimulatorOptions, SimulatorStats } from './simulator-options.ts';
@@ -96,11 +96,11 @@ export function startSimulator(options: SimulatorOptions): LocalSimulatorHandle 
         const i = first + next++;
         const device = new SimulatedDevice({
           name: `${prefix}${i}`,
-          ...simulatorDtls(options.pskSecret, `${prefix}${i}`),
+          ...simulatorDtls(options, `${prefix}${i}`),
           seed: deviceSeed(seed, i),
           server: options.server,
           ...(options.bootstrap ? { bootstrap: options.bootstrap } : {}),
-          ...(options.bootstrapPskSecret !== undefined ? { bootstrapDtls: simulatorDtls(options.bootstrapPskSecret, `${prefix}${i}`).dtls! } : {}),
+          ...(options.bootstrapPskSecret !== undefined ? { bootstrapDtls: simulatorDtls({ pskSecret: options.bootstrapPskSecret }, `${prefix}${i}`).dtls! } : {}),
           lifetime: options.lifetime ?? 300,
           version: unit(seed, i, 0x1f2e3d4c) < (options.v10Share ?? 0) ? '1.0' : '1.1',
           queueMode: unit(seed, i, 0x51a7c0de) < (options.queueModeShare ?? 0),
