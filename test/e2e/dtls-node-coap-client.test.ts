@@ -1,5 +1,6 @@
 import { CoapClient } from 'node-coap-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dtlsEvents, registrationOf, securityOnceRegistered } from '../helpers/dtls-devices.ts';
 import { eventually, startTestServer, type TestServer } from '../helpers/server.ts';
 
 /**
@@ -28,18 +29,8 @@ async function provision(ep: string): Promise<{ identity: string; key: string }>
   return { identity, key };
 }
 
-async function registration(ep: string): Promise<{ security: string } | undefined> {
-  try {
-    return await t.api.get(`/api/devices/${ep}`);
-  } catch {
-    return undefined;
-  }
-}
-
-async function handshakeFailures(): Promise<number> {
-  const text = await (await fetch(`${t.server.httpUrl}/metrics`)).text();
-  return Number(/lwtwin_dtls_events_total\{event="handshake_failed"\} (\d+)/.exec(text)?.[1] ?? 0);
-}
+const registration = (ep: string) => registrationOf(t, ep);
+const handshakeFailures = () => dtlsEvents(t, 'handshake_failed');
 
 const registerUrl = (ep: string): string => `coaps://127.0.0.1:${t.coaps.port}/rd?ep=${ep}&lt=60&lwm2m=1.1&b=U`;
 
@@ -53,14 +44,10 @@ describe('node-coap-client (node-dtls-client) over coaps with a PSK', () => {
     // arrive mislabelled and be refused (next test), so this Register carries no payload.
     const res = await CoapClient.request(registerUrl(ep), 'post', undefined, { keepAlive: true, confirmable: true });
     expect(res.code.toString(), res.payload?.toString()).toBe('2.01');
-    const reg = await eventually(() => registration(ep), `${ep} registered`);
-    expect(reg.security).toBe('psk');
-    const twin = await eventually(async () => {
-      const tw = await t.api.get(`/api/devices/${ep}/twin`);
-      return tw?.properties?.reported?.lwm2m?.security !== undefined ? tw : undefined;
-    }, 'twin shows the security mode');
-    expect(twin.properties.reported.lwm2m.security).toBe('psk');
-    expect(twin.properties.reported.lwm2m.endpoint).toBe(ep);
+    const security = await securityOnceRegistered(t, ep);
+    expect(security.registration).toBe('psk');
+    expect(security.twin).toBe('psk');
+    expect(security.reported.lwm2m.endpoint).toBe(ep);
   });
 
   it('a Register whose link-format payload is labelled application/json is refused with 4.00 over the session', async () => {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoapEndpoint } from '../../protocol/coap/endpoint.ts';
 import { DtlsSocket } from '../../protocol/dtls/dtls-socket.ts';
+import { dtlsEvents, registrationOf, securityOnceRegistered } from '../helpers/dtls-devices.ts';
 import { eventually, startTestServer, type TestServer } from '../helpers/server.ts';
 
 /**
@@ -32,13 +33,7 @@ function run(bin: string, args: string[]): Promise<{ stdout: string; stderr: str
   return new Promise((resolve) => execFile(bin, args, { timeout: 15_000 }, (_err, stdout, stderr) => resolve({ stdout, stderr })));
 }
 
-async function registration(ep: string): Promise<{ security: string } | undefined> {
-  try {
-    return await t.api.get(`/api/devices/${ep}`);
-  } catch {
-    return undefined;
-  }
-}
+const registration = (ep: string) => registrationOf(t, ep);
 
 /** A device-side CoAP endpoint over DTLS PSK (lwtwin's own client stack). */
 async function pskDevice(identity: string, key: string): Promise<CoapEndpoint> {
@@ -55,13 +50,9 @@ describe.each(['coap-client-openssl', 'coap-client-gnutls'])('%s registers over 
     const ep = `libcoap-${bin.split('-').at(-1)}`;
     const { identity, key } = await provision(ep);
     await run(bin, ['-m', 'post', '-k', key, '-u', identity, '-t', '40', '-e', '</1/0>,</3/0>', '-B', '5', `coaps://127.0.0.1:${t.coaps.port}/rd?ep=${ep}&lt=60&lwm2m=1.1&b=U`]);
-    const reg = await eventually(() => registration(ep), `${ep} registered`);
-    expect(reg.security).toBe('psk');
-    const twin = await eventually(async () => {
-      const tw = await t.api.get(`/api/devices/${ep}/twin`);
-      return tw?.properties?.reported?.lwm2m?.security !== undefined ? tw : undefined;
-    }, 'twin shows the security mode');
-    expect(twin.properties.reported.lwm2m.security).toBe('psk');
+    const security = await securityOnceRegistered(t, ep);
+    expect(security.registration).toBe('psk');
+    expect(security.twin).toBe('psk');
   });
 
   it('a wrong key registers nothing', async () => {
@@ -74,12 +65,7 @@ describe.each(['coap-client-openssl', 'coap-client-gnutls'])('%s registers over 
   });
 });
 
-async function metric(event: string): Promise<number> {
-  const res = await fetch(`${t.server.httpUrl}/metrics`);
-  const text = await res.text();
-  const m = text.match(new RegExp(`lwtwin_dtls_events_total\\{event="${event}"\\} (\\d+)`));
-  return m ? Number(m[1]) : 0;
-}
+const metric = (event: string) => dtlsEvents(t, event);
 
 describe('identity-bound endpoints', () => {
   it('an unknown PSK identity gets no session', async () => {
