@@ -45,7 +45,7 @@ describe('two nodes behind the deploy/nginx balancer: the API of either node rea
     fleet.simulate({ count: 6, prefix: 'nf-', seed: 16, tickMs: 1500, lifetime: 30, firstIndex: 8 });
     await Promise.all(fleet.sims.map((s) => s.ready));
     owners = await fleet.registered(14);
-  }, 60_000);
+  }, 150_000);
   afterAll(() => fleet.stop());
 
   it('SSE on one node carries the events of a device on the other, each once; a desired patch through one node reaches a device on the other', async () => {
@@ -87,7 +87,7 @@ describe('two nodes behind the deploy/nginx balancer: the API of either node rea
     await new Promise((r) => setTimeout(r, 300));
 
     const packageUri = 'coap://fw.example/lwtwin-9.9.1.bin'; // the simulated device takes the version from the URI
-    const { jobId } = await survivor.api.post('/api/jobs', { type: 'firmwareUpdate', deviceId: ep, packageUri, maxExecutionTimeSec: 90 });
+    const { jobId } = await survivor.api.post('/api/jobs', { type: 'firmwareUpdate', deviceId: ep, packageUri, maxExecutionTimeSec: 150 });
     // the victim wrote the Package URI: the device is downloading, the job waits for Downloaded on the victim
     await eventually(() => device.client.instance(5, 0)?.read(3) === 1, `${ep} to start downloading`, 15_000, 20);
     const running = await survivor.api.get(`/api/jobs/${jobId}`);
@@ -98,7 +98,7 @@ describe('two nodes behind the deploy/nginx balancer: the API of either node rea
     for (const s of fleet.sims) for (const d of s.devices()) if (owners.get(d.name) === victim.id) d.client.triggerUpdate();
     await eventually(async () => (await fleet.owners()).get(ep) === survivor.id, `${ep} to move to ${survivor.id}`, 30_000, 200);
 
-    const done = await finishedJob(survivor.api, jobId, 90_000);
+    const done = await finishedJob(survivor.api, jobId);
     expect(done.status).toBe('completed');
     expect(done.counts).toEqual({ devices: 1, pending: 0, running: 0, succeeded: 1, failed: 0, cancelled: 0 });
     expect(done.progress).toMatchObject({ percent: 100, stage: 'done' });

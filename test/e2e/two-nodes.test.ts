@@ -34,7 +34,7 @@ describe('two lwtwin nodes on a 3-master Redis Cluster behind the deploy/nginx U
 
     // kill -9 node A; a second fleet job is queued meanwhile, its A devices into A's (now dead) queue
     await fleet.kill(a);
-    const second = await b.api.post('/api/jobs', { type: 'deepRead', query: "tags.site = 'two-nodes'", property: 'device.batteryLevel', maxExecutionTimeSec: 90 });
+    const second = await b.api.post('/api/jobs', { type: 'deepRead', query: "tags.site = 'two-nodes'", property: 'device.batteryLevel', maxExecutionTimeSec: 150 });
 
     // A's devices send their next Update; the balancer moves them to B, which takes the registrations over
     for (const d of sim.devices()) if (onA.includes(d.name)) d.client.triggerUpdate();
@@ -52,5 +52,5 @@ describe('two lwtwin nodes on a 3-master Redis Cluster behind the deploy/nginx U
       const now = await b.api.get(`/api/devices/${moved}/properties/device.batteryLevel`);
       return now.source === 'notify' && Date.parse(now.lastUpdated) > Date.parse(before.lastUpdated);
     }, 'a notification of a moved device through node B', 20_000, 200);
-  }, 150_000);
+  }, 240_000);
 });

@@ -39,7 +39,8 @@ export class TwoNodes {
       const httpUrl = `http://127.0.0.1:${httpPort}`;
       this.nodes.push({ id, process: spawnServer(args, this.children), api: new ApiClient(httpUrl, TWO_NODES_TOKEN), coapPort, httpUrl });
     }
-    for (const n of this.nodes) await eventually(() => n.api.get('/api/health'), `${n.id} to start`, 30_000, 200);
+    // a loaded machine running the sources through tsx takes long to start two processes at once
+    for (const n of this.nodes) await eventually(() => n.api.get('/api/health'), `${n.id} to start`, 90_000, 200);
     const { balancer, fallback } = await startUdpBalancer(this.nodes.map((n) => ({ address: '127.0.0.1', port: n.coapPort })), await freeUdpPort());
     if (fallback) console.warn(`two-nodes e2e: using the Node stand-in balancer instead of nginx: ${fallback}`);
     this.balancer = balancer;
@@ -93,10 +94,16 @@ export class TwoNodes {
   }
 }
 
-/** The job once it is completed or failed. */
-export async function finishedJob(api: ApiClient, jobId: string, timeoutMs = 60_000): Promise<any> {
-  return eventually(async () => {
-    const j = await api.get(`/api/jobs/${jobId}?resultsLimit=100`);
-    return j.status === 'completed' || j.status === 'failed' ? j : undefined;
-  }, `job ${jobId} to finish`, timeoutMs, 200);
+/** The job once it is completed or failed; on a timeout the error shows where it stood. */
+export async function finishedJob(api: ApiClient, jobId: string, timeoutMs = 120_000): Promise<any> {
+  let last: any;
+  try {
+    return await eventually(async () => {
+      last = await api.get(`/api/jobs/${jobId}?resultsLimit=100`);
+      return last.status === 'completed' || last.status === 'failed' ? last : undefined;
+    }, `job ${jobId} to finish`, timeoutMs, 200);
+  } catch (err) {
+    const open = (last?.results ?? []).filter((r: any) => r.status === 'pending' || r.status === 'running');
+    throw new Error(`${(err as Error).message}; last seen ${last?.status} ${JSON.stringify(last?.counts)}, unfinished ${JSON.stringify(open)}`, { cause: err });
+  }
 }
