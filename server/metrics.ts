@@ -17,7 +17,7 @@ export class Metrics {
   /** Shallow-read cache lookups, read from the cache's own counters at scrape time (see `watchCache`). */
   readonly cache: Counter<'result'>;
   private cacheStats?: () => { hits: number; misses: number };
-  readonly observationSetups = new Counter({ name: 'lwtwin_observation_setups_total', help: 'Observation set-ups of a device finished: observing, refused (the device answered 4.xx), unreachable (timeout, RST), server_limit (a bound of this process was full)', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly observationSetups = new Counter({ name: 'lwtwin_observation_setups_total', help: 'Observation set-ups of a device finished: observing, refused (the device answered 4.xx), unreachable (timeout, RST), server_limit (a bound of this process was full); deferred: held back by the per-address request limit, resumed when it has room', labelNames: ['outcome'] as const, registers: [this.registry] });
   readonly observationSetupBacklog: Gauge;
   private setupBacklog?: () => number;
   readonly unknownDeviceMessages = new Counter({ name: 'lwtwin_unknown_device_messages_total', help: 'Update, notification or Send from a device with no registration in the store (re-registration asked for)', labelNames: ['message'] as const, registers: [this.registry] });

@@ -18,7 +18,7 @@ import { LwM2mPath } from '../../protocol/lwm2m/path.ts';
 import type { LwM2mLeaf } from '../../protocol/lwm2m/node.ts';
 import { isProtocolError } from '../../protocol/errors.ts';
 import type { ObjectRegistry } from '../../objects/object-registry.ts';
-import { isServerError } from '../errors.ts';
+import { isServerError, type ServerError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { LwM2mServer } from '../lwm2m/lwm2m-server.ts';
 import type { Metrics } from '../metrics.ts';
@@ -262,6 +262,10 @@ export class ObservationKeeper {
         this.forgetIf(ep, s);
         return;
       }
+      if (isServerError(err, 'RATE_LIMITED')) {
+        this.deferred(reg, s, err, outcome);
+        return;
+      }
       this.failed(reg, s, err, isUnreachable(err), outcome);
       return;
     }
@@ -363,6 +367,29 @@ export class ObservationKeeper {
     s.retry.unref?.();
     const state = this.stateOf(reg, 'failed', reason, retryAt);
     void this.writeState(reg, { ...state, ...partial });
+  }
+
+  /**
+   * The per-address request limit held a request back (many devices behind one address register at once): not a
+   * failure of the device. Set-up resumes, for what is still missing, once the limiter has room again — not after the
+   * failure back-off — and the twin says it is pending.
+   */
+  private deferred(reg: Registration, s: DeviceState, err: ServerError, partial: Record<string, ObservationSyncRecord>): void {
+    if (this.stopped || this.states.get(reg.endpoint) !== s) return;
+    const wait = Number(err.details?.retryAfterMs ?? 1000);
+    const delay = Math.max(10, Number.isFinite(wait) ? wait : 1000) * (1 + Math.random() * 0.5);
+    s.phase = 'failed';
+    s.unreachable = false;
+    this.opts.metrics?.observationSetups.inc({ outcome: 'deferred' });
+    s.retry = setTimeout(() => {
+      s.retry = undefined;
+      if (this.states.get(reg.endpoint) !== s) return;
+      s.phase = 'queued';
+      this.prompt.push(reg);
+      this.pump();
+    }, delay);
+    s.retry.unref?.();
+    void this.writeState(reg, { ...this.stateOf(reg, 'pending', `waiting for the request limit of ${reg.peer.address}: ${err.message}`), ...partial });
   }
 
   private forgetIf(ep: string, s: DeviceState): void {

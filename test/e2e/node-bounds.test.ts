@@ -8,7 +8,7 @@ import { nodeBounds } from '../../server/node-bounds.ts';
 import { eventually, startTestServer, type TestServer } from '../helpers/server.ts';
 
 const metric = (text: string, name: string, labels: string): number => {
-  const m = new RegExp(`^${name}\\{${labels}\\} (\\S+)$`, 'm').exec(text);
+  const m = new RegExp(`^${name}${labels ? `\\{${labels}\\}` : ''} (\\S+)$`, 'm').exec(text);
   return m ? Number(m[1]) : NaN;
 };
 
@@ -83,5 +83,27 @@ describe('node bounds', () => {
         return true;
       }, 'every device observed well before 12 paced seconds', 8000, 100);
     }, 30_000);
+
+    it('a set-up the per-address request limit holds back resumes when the limiter has room, not after the failure back-off', async () => {
+      await sim?.stop();
+      await t?.stop();
+      // Six devices behind one address need 24 requests (Write-Attributes and Observe of two objects each); the
+      // address may get 4 at once and 5 per second. A failure would wait the 60 s retry back-off.
+      t = await startTestServer({ observeObjects: [3, 4], downlinkRatePerAddress: 5, downlinkBurst: 4, observeRetrySec: 60 });
+      sim = startSimulator({ count: 6, server: { address: '127.0.0.1', port: t.coap.port }, prefix: 'nat-', seed: 7, tickMs: 60_000, lifetime: 600 });
+      await sim.ready;
+      const api = t.api;
+      await eventually(async () => {
+        for (let i = 0; i < 6; i++) {
+          const state = (await api.get(`/api/devices/nat-${i}/twin`)).observationState ?? {};
+          if (state['3']?.status !== 'observing' || state['4']?.status !== 'observing') return false;
+        }
+        return true;
+      }, 'every device behind the one address observed', 20_000, 200);
+      const text = await (await fetch(`${t.server.httpUrl}/metrics`)).text();
+      expect(metric(text, 'lwtwin_observation_setups_total', 'outcome="deferred"')).toBeGreaterThanOrEqual(1);
+      expect(metric(text, 'lwtwin_downlink_refused_total', '')).toBeGreaterThanOrEqual(1);
+      expect(text).not.toMatch(/lwtwin_observation_setups_total\{outcome="(refused|unreachable)"\}/);
+    }, 40_000);
   });
 });
