@@ -68,6 +68,8 @@ interface DeviceState {
   failures: number;
   /** The last failure was the device not answering (timeout, RST, overload): retry as soon as it shows up. */
   unreachable: boolean;
+  /** Set-ups in a row the per-address request limit held back. */
+  deferrals: number;
   retry?: NodeJS.Timeout;
 }
 
@@ -141,7 +143,7 @@ export class ObservationKeeper {
       s.reason = reason;
     } else {
       if (s?.retry) clearTimeout(s.retry);
-      this.states.set(ep, { registrationId: reg.registrationId, phase: 'queued', reason, failures: 0, unreachable: false });
+      this.states.set(ep, { registrationId: reg.registrationId, phase: 'queued', reason, failures: 0, unreachable: false, deferrals: 0 });
     }
     (byDevice ? this.prompt : this.queue).push(reg);
     this.pump();
@@ -277,6 +279,7 @@ export class ObservationKeeper {
     }
     s.phase = 'observing';
     s.failures = 0;
+    s.deferrals = 0;
     s.unreachable = false;
     this.opts.metrics?.observationSetups.inc({ outcome: 'observing' });
     await this.writeState(reg, outcome);
@@ -376,8 +379,12 @@ export class ObservationKeeper {
    */
   private deferred(reg: Registration, s: DeviceState, err: ServerError, partial: Record<string, ObservationSyncRecord>): void {
     if (this.stopped || this.states.get(reg.endpoint) !== s) return;
-    const wait = Number(err.details?.retryAfterMs ?? 1000);
-    const delay = Math.max(10, Number.isFinite(wait) ? wait : 1000) * (1 + Math.random() * 0.5);
+    // The limiter's own wait, but at least 100 ms and doubling while it keeps refusing (capped by the failure back-off),
+    // so the devices behind a flooded address do not spin on it.
+    const wait = Number(err.details?.retryAfterMs);
+    const floor = Math.min(this.opts.retryBaseMs ?? 5000, 100 * 2 ** Math.min(s.deferrals, 10));
+    const delay = Math.max(floor, Number.isFinite(wait) ? wait : 0) * (1 + Math.random() * 0.5);
+    s.deferrals++;
     s.phase = 'failed';
     s.unreachable = false;
     this.opts.metrics?.observationSetups.inc({ outcome: 'deferred' });
