@@ -165,6 +165,8 @@ function floodFigures(ctx: BenchContext, flood: FloodRun[]): Figure[] {
     fig(`coaps notify→twin p99 during a ClientHello flood from ${sources} sources`, 'ms', (r) => r.during.p99Ms, TARGETS.notifyP99Ms),
     fig('coaps notifications lost before the flood', '%', (r) => r.before.droppedPercent),
     fig('coaps notifications lost during the flood', '%', (r) => r.during.droppedPercent),
+    fig('host UDP receive-buffer drops during the flood step', 'count', (r) => r.during.udpRcvbufErrors),
+    fig('server CPU during the flood step', '% core', (r) => r.during.serverCpuPercent),
     fig('flood sources used (distinct addresses)', 'count', (r) => r.flood.sourcesUsed),
     fig('flood ClientHellos/s sent', '/s', (r) => r.flood.hellos / Math.max(r.flood.seconds, 1e-9)),
     fig('flood HelloVerifyRequests answered', '/s', (r) => r.flood.helloVerifyRequests / Math.max(r.flood.seconds, 1e-9)),
