@@ -284,6 +284,7 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
       redisHealth: () => health.state(),
       ...(jobs ? { jobs: jobs.api } : {}),
       security,
+      onDmSecuritySet: async (ep) => void (await lwm2m.dropPlainRegistration(ep)),
       bootstrap: bootstrap.store,
     }, opts.onHttpApp);
     await app.listen({ port: config.httpPort, host: config.httpHost });

@@ -5,6 +5,7 @@ import { checkPeer, copyPeer, toIncomingResponse } from './message-builder.ts';
 import { ClientObservation } from './observe.ts';
 import { getBlock2, getObserve } from './options.ts';
 import { randomToken, tokenKey } from './token.ts';
+import type { PeerIdentity } from '../dtls/identity.ts';
 import type { BlockValue, CoapMessage, IncomingResponse, ObservationHandle, OutgoingRequest, Peer, RequestOptions } from './types.ts';
 
 /** The endpoint services the client side of Observe needs. */
@@ -82,8 +83,12 @@ export class ClientObservations {
     obs.onEnded();
   }
 
-  /** RFC 7641 §3.2: a notification for a known observation (already ACKed if CON). */
-  deliver(obs: ClientObservation, msg: CoapMessage): void {
+  /**
+   * RFC 7641 §3.2: a notification for a known observation (already ACKed if CON). `identity` is who the secure
+   * transport authenticated as its sender (DTLS); the response's peer carries it, so the receiver can check it.
+   */
+  deliver(obs: ClientObservation, msg: CoapMessage, identity?: PeerIdentity): void {
+    const peer: Peer = identity === undefined ? obs.peer : { ...obs.peer, identity };
     // An error response, or a response without Observe, ends the observation; it is still delivered.
     if (!isSuccess(msg.code) || getObserve(msg) === undefined) this.end(obs);
     let block: BlockValue | undefined;
@@ -93,10 +98,10 @@ export class ClientObservations {
       block = undefined;
     }
     if (block !== undefined && block.more && isSuccess(msg.code)) {
-      this.host.fetchRemainingBlocks(obs, msg, block, (res) => this.call(obs, res));
+      this.host.fetchRemainingBlocks(obs, msg, block, (res) => this.call(obs, { ...res, peer }));
       return;
     }
-    this.call(obs, toIncomingResponse(msg, obs.peer, msg.payload, obs.token));
+    this.call(obs, toIncomingResponse(msg, peer, msg.payload, obs.token));
   }
 
   private call(obs: ClientObservation, res: IncomingResponse): void {

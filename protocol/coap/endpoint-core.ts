@@ -407,7 +407,7 @@ export class EndpointCore implements ClientHost, ServerHost, TransmissionHost, O
     if (obs !== undefined) {
       if (critical === undefined) {
         if (con) entry.reply = this.sendEmpty(CoapType.ACK, msg.messageId, rinfo.address, rinfo.port);
-        this.observations.deliver(obs, msg);
+        this.observations.deliver(obs, msg, rinfo.identity);
         return;
       }
       this.observations.end(obs); // a rejected notification: the RST below ends the observation on both sides

@@ -43,6 +43,8 @@ export interface ApiContext {
   jobs?: JobsApi;
   /** DTLS credentials: the DM server's and the bootstrap server's. */
   security?: Readonly<Record<SecurityNamespace, SecurityStore>>;
+  /** Called after a device's DM credentials were set: ends a registration it holds over plain CoAP. */
+  onDmSecuritySet?: (ep: string) => Promise<void>;
   /** Bootstrap configurations and session audit. */
   bootstrap?: BootstrapStore;
 }

@@ -15,6 +15,7 @@ import type { TokenBucketLimiter } from './rate-limiter.ts';
 import type { DownlinkContext, DownlinkRequest } from './requests/downlink-request.ts';
 import type { ObserveRequestLike, ObserveResult } from './requests/observe-request.ts';
 import { toPath } from './requests/request-support.ts';
+import { mayActFor } from './transport-security.ts';
 import type { NotificationEvent } from './server-events.ts';
 
 /** What one exchange works with once its turn has come (see `DeviceOperations.exchange`). */
@@ -219,6 +220,11 @@ export class DeviceOperations {
 
   private notification(obs: Observation, request: ObserveRequestLike, n: IncomingResponse, out: OutgoingRequest, observedWith: Registration): void {
     const { observations, logger, metrics } = this.opts;
+    // Only the DTLS identity that made the registration may notify for it (another session at the same address may not).
+    if (!mayActFor(this.current(observedWith), n.peer)) {
+      metrics?.notifications.inc({ outcome: 'forbidden' });
+      return;
+    }
     this.opts.presence.touch(obs.endpoint);
     if (!n.code.startsWith('2.')) {
       // RFC 7641 §3.2: an error notification ends the observation.

@@ -328,6 +328,24 @@ export class LwM2mServer extends TypedEmitter<LwM2mServerEvents> {
   }
 
   /** `restoreRegistration` for every registration this process holds (after Redis was found empty); resolves how many. */
+  /**
+   * The endpoint was just given DTLS credentials: a registration it holds over plain CoAP ends now (a security entry is
+   * otherwise enforced only at the next Register), so the device must come back over DTLS. Resolves with the removed
+   * registration, if any; emits `deregistered` like a De-register.
+   */
+  async dropPlainRegistration(endpoint: string): Promise<Registration | undefined> {
+    const reg = await this.registrations.getByEndpoint(endpoint);
+    if (reg === undefined || reg.security !== undefined) return undefined;
+    const removed = await this.registrations.remove(reg.registrationId);
+    if (removed === undefined) return undefined;
+    this.observations.dropAll(endpoint);
+    this.cache.delete(endpoint, removed.registrationId);
+    this.presence.forget(endpoint);
+    this.logger.warn({ endpoint, registrationId: removed.registrationId }, 'lwm2m: plain-CoAP registration ended: the endpoint now has DTLS credentials');
+    this.emit('deregistered', { registration: removed });
+    return removed;
+  }
+
   async restoreAll(): Promise<number> {
     let restored = 0;
     const held = this.cache.values().filter((r) => r.serverId === undefined || r.serverId === this.serverId);

@@ -117,7 +117,7 @@ export class RegistrationHandler {
     const registration = createRegistration(
       {
         ...params,
-        ...(admitted.security === 'nosec' ? {} : { security: admitted.security }),
+        ...(admitted.security === 'nosec' ? {} : { security: admitted.security, ...(admitted.identity !== undefined ? { identity: admitted.identity } : {}) }),
         peer: { address: req.peer.address, port: req.peer.port },
         rootPath: links.rootPath,
         contentFormats: links.contentFormats,

@@ -1,6 +1,6 @@
 import type { Peer as CoapPeer } from '../../protocol/coap/types.ts';
 import type { OutgoingResponse } from '../../protocol/coap/types.ts';
-import type { PeerIdentity } from '../../protocol/dtls/identity.ts';
+import { identityKey, type PeerIdentity } from '../../protocol/dtls/identity.ts';
 import type { Registration, TransportSecurity } from '../registration/registration.ts';
 import type { SecurityEntry, SecurityStore } from '../security/security-store.ts';
 import { coapError } from './coap-responses.ts';
@@ -21,6 +21,16 @@ function matches(entry: SecurityEntry | undefined, endpoint: string, id: PeerIde
 }
 
 /**
+ * Whether a message from `peer` may act for the registration: over the same kind of transport and, for a registration
+ * that recorded its DTLS identity, from that identity (Update, De-register, Send and notifications).
+ */
+export function mayActFor(reg: Registration, peer: CoapPeer): boolean {
+  const id = peer.identity;
+  if (reg.identity !== undefined) return id !== undefined && identityKey(id) === reg.identity;
+  return (id?.kind ?? 'nosec') === (reg.security ?? 'nosec');
+}
+
+/**
  * Identity-bound endpoints: a device authenticated as X over DTLS may act only as the endpoint whose security entry
  * holds X; an endpoint with a security entry is refused over plain CoAP (so a NoSec Register can never take over a
  * secured device); `requireDtls` refuses plain CoAP registrations altogether. Refusals are 4.03 Forbidden.
@@ -29,7 +39,7 @@ export class TransportSecurityGuard {
   constructor(private readonly opts: TransportSecurityOptions) {}
 
   /** Register: the security to record for `endpoint`, or the 4.03 to answer. */
-  async admitRegister(endpoint: string, peer: CoapPeer): Promise<{ security: TransportSecurity } | { refused: OutgoingResponse }> {
+  async admitRegister(endpoint: string, peer: CoapPeer): Promise<{ security: TransportSecurity; identity?: string } | { refused: OutgoingResponse }> {
     const id = peer.identity;
     if (id === undefined) {
       if (this.opts.requireDtls === true) return { refused: coapError('4.03', 'this server accepts registrations over DTLS (coaps) only') };
@@ -39,7 +49,7 @@ export class TransportSecurityGuard {
       return { security: 'nosec' };
     }
     if (!matches(await this.opts.store?.get(endpoint), endpoint, id)) return { refused: coapError('4.03', 'the DTLS identity is not the one this endpoint is provisioned with') };
-    return { security: id.kind };
+    return { security: id.kind, identity: identityKey(id) };
   }
 
   /**
@@ -50,6 +60,8 @@ export class TransportSecurityGuard {
     const id = peer.identity;
     const security = reg.security ?? 'nosec';
     if ((id?.kind ?? 'nosec') !== security) return coapError('4.03', `this registration was made over ${security === 'nosec' ? 'plain CoAP' : 'DTLS'}`);
+    // The identity that made the Register is recorded with it: any other one is refused, without a store lookup.
+    if (reg.identity !== undefined) return mayActFor(reg, peer) ? undefined : coapError('4.03', 'this registration was made by another DTLS identity');
     if (id !== undefined && !matches(await this.opts.store?.get(reg.endpoint), reg.endpoint, id)) return coapError('4.03', 'the DTLS identity is not the one this endpoint is provisioned with');
     return undefined;
   }

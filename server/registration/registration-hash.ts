@@ -7,7 +7,7 @@ import type { LwM2mVersion, ObjectLink, Registration, RegistrationUpdate } from 
  *
  * | field | content                                                                                               |
  * |-------|-------------------------------------------------------------------------------------------------------|
- * | d     | JSON `[endpoint, address, port, binding, queueMode 0/1, lwm2m, sms or null, rootPath, [content formats], objectLinks, registeredAt, serverId or null, security or null]` as of the Register |
+ * | d     | JSON `[endpoint, address, port, binding, queueMode 0/1, lwm2m, sms or null, rootPath, [content formats], objectLinks, registeredAt, serverId or null, security or null(, DTLS identity key)]` as of the Register |
  * | id    | registration id                                                                                       |
  * | lt    | lifetime (s)                                                                                          |
  * | lu    | lastUpdate (ms since epoch)                                                                           |
@@ -46,6 +46,7 @@ export function registrationToFields(reg: Registration): RegistrationFields {
     reg.registeredAt,
     reg.serverId ?? null,
     reg.security ?? null,
+    ...(reg.identity !== undefined ? [reg.identity] : []),
   ]);
   return { blob, registrationId: reg.registrationId, lifetime: reg.lifetime, lastUpdate: reg.lastUpdate };
 }
@@ -87,11 +88,11 @@ export function hashToRegistration(hash: RegistrationHash): Registration | undef
     d = undefined;
   }
   const numbers = [hash.lt, hash.lu, hash.ex].map(Number);
-  if (!Array.isArray(d) || (d.length < 11 || d.length > 13) || hash.id === undefined || numbers.some((n) => !Number.isSafeInteger(n))) {
+  if (!Array.isArray(d) || (d.length < 11 || d.length > 14) || hash.id === undefined || numbers.some((n) => !Number.isSafeInteger(n))) {
     throw ServerError.internal('corrupt registration hash');
   }
-  const [endpoint, address, port, binding, queueMode, lwm2mVersion, smsNumber, rootPath, contentFormats, objectLinks, registeredAt, serverId, security] = d as [
-    string, string, number, string, number, LwM2mVersion, string | null, string, number[], string, number, string | null | undefined, Registration['security'] | null | undefined,
+  const [endpoint, address, port, binding, queueMode, lwm2mVersion, smsNumber, rootPath, contentFormats, objectLinks, registeredAt, serverId, security, identity] = d as [
+    string, string, number, string, number, LwM2mVersion, string | null, string, number[], string, number, string | null | undefined, Registration['security'] | null | undefined, string | undefined,
   ];
   const [lifetime, lastUpdate, expiresAt] = numbers;
   const sms = hash.sms ?? smsNumber;
@@ -112,7 +113,7 @@ export function hashToRegistration(hash: RegistrationHash): Registration | undef
   };
   const sv = hash.sv ?? serverId;
   const withServer = sv === null || sv === undefined ? reg : { ...reg, serverId: sv };
-  const withSecurity = security === null || security === undefined ? withServer : { ...withServer, security };
+  const withSecurity = security === null || security === undefined ? withServer : { ...withServer, security, ...(typeof identity === 'string' ? { identity } : {}) };
   return sms === null || sms === undefined ? withSecurity : { ...withSecurity, smsNumber: sms };
 }
 

@@ -45,6 +45,11 @@ export interface Registration {
   readonly serverId?: string;
   /** How the Register's transport was secured; absent means `nosec` (plain CoAP). Fixed for the registration's life. */
   readonly security?: Exclude<TransportSecurity, 'nosec'>;
+  /**
+   * The DTLS identity that made the Register (`identityKey`, protocol/dtls/identity.ts); Update, De-register, Send and
+   * notifications must come from it. Absent for plain CoAP (and for registrations made before it was recorded).
+   */
+  readonly identity?: string;
   /** `/`, or the alternate root announced with `rt="oma.lwm2m"` (e.g. `/lwm2m`); prefixes every DM path. */
   readonly rootPath: string;
   /** Content formats the client announced with the root link's `ct` (OMA TS Core 1.1 §6.2 Client Registration). */
@@ -89,6 +94,8 @@ export interface NewRegistration {
   readonly serverId?: string;
   /** DTLS security of the Register's session; absent for plain CoAP. */
   readonly security?: Exclude<TransportSecurity, 'nosec'>;
+  /** `identityKey` of the Register's DTLS identity; absent for plain CoAP. */
+  readonly identity?: string;
   /** @defaultValue '/' */
   readonly rootPath?: string;
   /** @defaultValue [] */
@@ -151,7 +158,7 @@ export function createRegistration(
     expiresAt: computeExpiresAt(options.now, input.lifetime, options.graceMs),
   };
   const withServer = input.serverId === undefined ? reg : { ...reg, serverId: input.serverId };
-  const withSecurity = input.security === undefined ? withServer : { ...withServer, security: input.security };
+  const withSecurity = input.security === undefined ? withServer : { ...withServer, security: input.security, ...(input.identity !== undefined ? { identity: input.identity } : {}) };
   return input.smsNumber === undefined ? withSecurity : { ...withSecurity, smsNumber: input.smsNumber };
 }
 

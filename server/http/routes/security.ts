@@ -115,6 +115,7 @@ export async function securityRoutes(app: FastifyInstance, ctx: ApiContext): Pro
       const summary = await s.summary(ep);
       if (!summary) throw ServerError.conflict(`the security entry of ${JSON.stringify(ep)} was deleted concurrently`);
       req.log.info({ ep, server, mode: summary.mode, identity: summary.identity, publicKeyFingerprint: summary.publicKeyFingerprint }, 'security entry set');
+      if (server === 'dm') await ctx.onDmSecuritySet?.(ep);
       return view(summary);
     },
   );
