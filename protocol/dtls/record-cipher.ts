@@ -90,8 +90,15 @@ const BLOCK = 16;
 
 /**
  * AES-128-CBC with HMAC-SHA256, MAC-then-encrypt (RFC 5246 §6.2.3.2) with an explicit random IV per record.
- * The padding check runs over a fixed 256 bytes and the MAC is always computed and compared in constant time,
- * so a bad padding and a bad MAC look the same (RFC 5246 §6.2.3.2 implementation note).
+ *
+ * Uniform time, as far as practical (RFC 5246 §6.2.3.2 implementation note; AlFardan and Paterson, "Lucky Thirteen",
+ * 2013): the padding check always reads 256 bytes without an early exit; a bad padding is treated as no padding, so a
+ * MAC is always computed and compared (timingSafeEqual); and the bytes the padding removed from the MAC input are fed to
+ * a second, discarded HMAC, so every record of a given length hashes the same number of bytes whatever its padding. What
+ * remains: SHA-256 works in 64-byte blocks, so splitting those bytes over two HMACs can still differ by one compression
+ * (about a microsecond) between paddings; and Node and OpenSSL call overheads are not constant-time by contract. A
+ * remote attacker also gets no padding oracle from alerts, since every bad record is dropped silently (RFC 6347
+ * §4.1.2.7) and the session goes on. The AEAD suites (CCM_8, GCM), preferred by the server, have none of this.
  */
 export class CbcHmacCipher implements RecordCipher {
   readonly overhead = BLOCK + MAC_LENGTH + BLOCK;
@@ -137,6 +144,8 @@ export class CbcHmacCipher implements RecordCipher {
     if (contentLength < 0) return undefined;
     const content = plain.subarray(0, contentLength);
     const expected = this.mac(additionalData(contentLength), content);
+    // As many bytes again as the padding took off the MAC input, through a discarded HMAC (see the class comment).
+    createHmac('sha256', this.macKey).update(plain.subarray(contentLength + MAC_LENGTH, contentLength + MAC_LENGTH + strip)).digest();
     const macOk = timingSafeEqual(expected, plain.subarray(contentLength, contentLength + MAC_LENGTH));
     return macOk && good === 1 ? content : undefined;
   }

@@ -111,6 +111,25 @@ describe('AES-128-CBC + HMAC-SHA256 (RFC 5246 §6.2.3.2)', () => {
     expect(c.open(sn, ad, Buffer.alloc(63))).toBeUndefined();
     expect(c.open(sn, ad, Buffer.alloc(64))).toBeUndefined();
   });
+
+  it('accepts the longest padding a peer may send (255 bytes, RFC 5246 §6.2.3.2) and refuses it with a wrong MAC', () => {
+    const macKey = Buffer.alloc(32, 1);
+    const encKey = Buffer.alloc(16, 2);
+    const c = new CbcHmacCipher(macKey, encKey);
+    const sn = seqNum(1, 3);
+    const ad = additionalData(23, 0xfefd, 1, 3);
+    const plain = Buffer.from('sixteen bytes!!!');
+    const seal = (mac: Buffer): Buffer => {
+      const iv = Buffer.alloc(16, 7);
+      const body = Buffer.concat([plain, mac, Buffer.alloc(256, 255)]);
+      const cipher = createCipheriv('aes-128-cbc', encKey, iv).setAutoPadding(false);
+      return Buffer.concat([iv, cipher.update(body), cipher.final()]);
+    };
+    const mac = createHmac('sha256', macKey).update(ad(plain.length)).update(plain).digest();
+    expect(c.open(sn, ad, seal(mac))).toEqual(plain);
+    mac[0] ^= 1;
+    expect(c.open(sn, ad, seal(mac))).toBeUndefined();
+  });
 });
 
 describe('ECDSA P-256 SHA-256 and ECDHE', () => {
