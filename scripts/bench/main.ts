@@ -7,7 +7,7 @@
  *
  *   npm run bench [-- [scenario ...] [--quick | --large] [--runs N] [--out DIR] [--cpu-prof DIR]]
  *
- * Scenarios: registration, memory, notify, shallow-read, deep-read, query, bootstrap, dtls (default: all).
+ * Scenarios: registration, memory, notify, shallow-read, deep-read, query, bootstrap, dtls, scale (default: all).
  * `--quick`: tiny sizes, one run, seconds (the smoke test). `--large`: 100,000 devices where it applies.
  * `--cpu-prof DIR`: every server process runs under `node --cpu-prof` (summarise with cpuprofile-summary.ts).
  * Redis: LWTWIN_REDIS_URL, default redis://127.0.0.1:6379.
@@ -27,6 +27,7 @@ import { memoryScenario } from './scenarios/memory.ts';
 import { notifyScenario } from './scenarios/notify.ts';
 import { queryScenario } from './scenarios/query.ts';
 import { registrationScenario } from './scenarios/registration.ts';
+import { scaleScenario } from './scenarios/scale.ts';
 import { shallowReadScenario } from './scenarios/shallow-read.ts';
 
 /** Every scenario, in the order a full run executes them. */
@@ -39,6 +40,7 @@ export const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioRe
   query: queryScenario,
   bootstrap: bootstrapScenario,
   dtls: dtlsScenario,
+  scale: scaleScenario,
 };
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
