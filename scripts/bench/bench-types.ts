@@ -65,8 +65,8 @@ export interface BenchSizes {
    * with `handshakeConcurrency` in flight; `idleSessions` held open for the memory figure; a ClientHello flood from
    * `floodSources` addresses for `floodSec` while the coaps fleet notifies at `floodNotifyRate`/s.
    */
-  /** `devices` split over the nodes, notifying at `rate`/s in total for `stepSec` (issue 14). */
-  scale: { devices: number; rate: number; stepSec: number };
+  /** `devices` split over the nodes, notifying at `rate`/s in total for `stepSec`; `failoverDevices` behind nginx for the kill -9 takeover (issue 14). */
+  scale: { devices: number; rate: number; stepSec: number; failoverDevices: number };
   dtls: { devices: number; ratioRate: number; stepSec: number; probeEveryMs: number; handshakeSec: number; handshakeConcurrency: number; idleSessions: number; floodSources: number; floodSec: number; floodConcurrency: number; floodNotifyRate: number };
 }
 
@@ -81,7 +81,7 @@ export function sizesFor(mode: BenchMode): BenchSizes {
       deepRead: { fleets: [1, 10], concurrency: 4, durationSec: 1 },
       query: { twins: [50, 200], passes: 1 },
       bootstrap: { devices: 20, concurrency: 10 },
-      scale: { devices: 20, rate: 500, stepSec: 1 },
+      scale: { devices: 20, rate: 500, stepSec: 1, failoverDevices: 6 },
       dtls: { devices: 20, ratioRate: 200, stepSec: 1, probeEveryMs: 100, handshakeSec: 1, handshakeConcurrency: 4, idleSessions: 20, floodSources: 200, floodSec: 1, floodConcurrency: 50, floodNotifyRate: 100 },
     };
   }
@@ -95,7 +95,7 @@ export function sizesFor(mode: BenchMode): BenchSizes {
     deepRead: { fleets: [1, 10_000], concurrency: 128, durationSec: 5 },
     query: { twins: [10_000, 100_000], passes: 3 },
     bootstrap: { devices: large ? 10_000 : 2_000, concurrency: 256 },
-    scale: { devices: large ? 20_000 : 5_000, rate: 60_000, stepSec: 6 },
+    scale: { devices: large ? 20_000 : 5_000, rate: 60_000, stepSec: 6, failoverDevices: large ? 1_000 : 200 },
     dtls: { devices: large ? 10_000 : 2_000, ratioRate: 10_000, stepSec: 4, probeEveryMs: 50, handshakeSec: 4, handshakeConcurrency: 32, idleSessions: large ? 10_000 : 1_000, floodSources: 10_000, floodSec: 5, floodConcurrency: 1_000, floodNotifyRate: 2_000 },
   };
 }

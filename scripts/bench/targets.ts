@@ -20,5 +20,7 @@ export const TARGETS = {
   dtlsRssBytesPerSession: { op: '<=', value: 1024, text: '≤ 1 KB' },
   /** 2 nodes on a 3-master Redis Cluster against 1 node on one Redis, same load (issue 14). */
   scaleRatio: { op: '>=', value: 1.6, text: '≥ 1.6×' },
+  /** SIGKILL of a node until the last of its devices serves again on another node (issue 14). */
+  failoverSec: { op: '<=', value: 10, text: '≤ 10 s' },
   queryMs: { op: '<=', value: 250, text: '≤ 250 ms (target at 100k)' },
 } satisfies Record<string, Target>;

@@ -11,7 +11,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 
-export const NGINX_EXAMPLE = path.resolve(import.meta.dirname, '../../deploy/nginx/lwtwin-coap.conf');
+/** The example in the repository (from the sources, or from the compiled copy under dist/). */
+export const NGINX_EXAMPLE = ['../../deploy/nginx/lwtwin-coap.conf', '../../../deploy/nginx/lwtwin-coap.conf'].map((p) => path.resolve(import.meta.dirname, p)).find((p) => existsSync(p)) ?? path.resolve(import.meta.dirname, '../../deploy/nginx/lwtwin-coap.conf');
 
 /** Where Debian's libnginx-mod-stream puts the module (and where its modules-available snippet points). */
 const MODULE_CANDIDATES = ['/usr/lib/nginx/modules/ngx_stream_module.so', '/usr/share/nginx/modules/ngx_stream_module.so'];

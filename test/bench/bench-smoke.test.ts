@@ -42,6 +42,9 @@ describe('npm run bench -- --quick', () => {
     expect(byLabel('dtls', 'ECDHE-ECDSA full handshakes/s').value).toBeGreaterThan(0);
     expect(byLabel('dtls', 'notify written/s, coaps').value).toBeGreaterThan(0);
     expect(byLabel('dtls', 'flood HelloVerifyRequests answered').value).toBeGreaterThan(0);
+    expect(byLabel('scale', 'notifications written/s (2 nodes').value).toBeGreaterThan(0);
+    expect(byLabel('scale', 'registrations/s ratio').value).toBeGreaterThan(0);
+    expect(byLabel('scale', 'kill -9 of a node').value).toBeGreaterThan(0);
 
     expect(report.machine.cores).toBeGreaterThan(0);
     expect(report.machine.redisVersion).toMatch(/^\d+\.\d+/);

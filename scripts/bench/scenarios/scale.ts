@@ -16,6 +16,7 @@ import { startServerProcess, type ServerProcess } from '../server-process.ts';
 import { median, sleep } from '../stats.ts';
 import { TARGETS } from '../targets.ts';
 import { OBSERVE_OBJECT_3, waitObserved } from './observed-fleet.ts';
+import { measureFailover } from './scale-failover.ts';
 
 export interface ScaleRun {
   nodes: number;
@@ -92,11 +93,15 @@ export async function scaleScenario(ctx: BenchContext): Promise<ScenarioResult> 
   const notes: string[] = [];
   const one: ScaleRun[] = [];
   const two: ScaleRun[] = [];
+  const failovers: Awaited<ReturnType<typeof measureFailover>>[] = [];
   for (let run = 0; run < ctx.runs; run++) {
     one.push(await measure(ctx, 1, ctx.redisUrl, undefined, notes));
     const cluster = await startLocalCluster(3);
     try {
       two.push(await measure(ctx, 2, cluster.url, cluster.pids, notes));
+      const f = await measureFailover(ctx, cluster.url, notes);
+      ctx.log(`  scale failover: ${f.moved} devices of the killed node serving on the survivor after ${f.seconds.toFixed(2)} s (${f.balancer})`);
+      failovers.push(f);
     } finally {
       await cluster.stop();
     }
@@ -110,6 +115,10 @@ export async function scaleScenario(ctx: BenchContext): Promise<ScenarioResult> 
     figure('scale', `notifications written/s ratio, 2 nodes on a 3-master cluster / 1 node on one Redis (${size}, ${rate.toLocaleString('en-US')}/s offered)`, '×', ratio('writtenPerSec'), median(ratio('writtenPerSec')), TARGETS.scaleRatio),
     figure('scale', `registrations/s ratio, 2 nodes / 1 node (${size})`, '×', ratio('registrationsPerSec'), median(ratio('registrationsPerSec')), TARGETS.scaleRatio),
   ];
+  const fo = failovers.map((f) => f.seconds);
+  figures.push(
+    figure('scale', `kill -9 of a node → last of its devices registered and observed on the survivor (${ctx.sizes.scale.failoverDevices} devices behind ${failovers[0]?.balancer ?? 'nginx'})`, 's', fo, median(fo), TARGETS.failoverSec),
+  );
   for (const [label, runs] of [['1 node, one Redis', one], ['2 nodes, 3-master cluster', two]] as const) {
     figures.push(
       figure('scale', `notifications written/s (${label})`, '/s', col(runs, 'writtenPerSec'), median(col(runs, 'writtenPerSec'))),
@@ -122,7 +131,7 @@ export async function scaleScenario(ctx: BenchContext): Promise<ScenarioResult> 
   notes.push(
     'Each node gets half the fleet directly (the split a source-address balancer makes); the same offered notify rate for both topologies. ' +
       'On 2 cores, server processes, Redis and the load generators share the same cores: the CPU split shows which of them bounds the ratio.',
-    'Not measured here yet: the time from a node\'s SIGKILL to the last of its devices serving again (test/e2e/two-nodes*.test.ts exercise the takeover, untimed).',
+    'Failover: the killed node\'s devices send their Update right after the kill, so the figure is the takeover time of the fleet (balancer failover, Register/Update on the survivor, observations set up again), not the devices\' Update interval.',
   );
-  return { name: 'scale', figures, details: { one, two }, notes, seconds: (performance.now() - t0) / 1000 };
+  return { name: 'scale', figures, details: { one, two, failovers }, notes, seconds: (performance.now() - t0) / 1000 };
 }
