@@ -87,8 +87,15 @@ export class NginxUdpBalancer {
   static async start(backends: readonly Backend[], listenPort: number): Promise<NginxUdpBalancer> {
     const found = findNginx();
     if ('missing' in found) throw new Error(found.missing);
+    const example = readFileSync(NGINX_EXAMPLE, 'utf8'); // before the temporary directory: a failure leaves nothing behind
     const prefix = mkdtempSync(path.join(os.tmpdir(), 'lwtwin-nginx-'));
-    const configText = templateNginxConfig(readFileSync(NGINX_EXAMPLE, 'utf8'), { backends, listenPort, streamModule: found.streamModule, prefix });
+    let configText: string;
+    try {
+      configText = templateNginxConfig(example, { backends, listenPort, streamModule: found.streamModule, prefix });
+    } catch (err) {
+      rmSync(prefix, { recursive: true, force: true });
+      throw err;
+    }
     const conf = path.join(prefix, 'nginx.conf');
     writeFileSync(conf, configText);
     let stderr = '';
