@@ -151,7 +151,8 @@ export class TwinSync {
 
   /**
    * Devices whose twin was missing when their values were written (Redis lost its data): registrations this process
-   * still holds are written back with their twins, and their values are returned to be written again.
+   * still holds are written back with their twins, and their values are returned to be written again. A registration
+   * in Redis without a twin (its node died between the 2.01 and the twin write) gets its twin from the registration.
    */
   private async restoreMissing(eps: string[], updates: ReportedUpdate[]): Promise<ReportedUpdate[]> {
     const restored = new Set<string>();
@@ -160,13 +161,22 @@ export class TwinSync {
       // Restored: the 'restored' listener records the twin; wait for it here so the values land in it.
       if (reg) {
         if (await this.recordRegistration(reg)) restored.add(ep);
-      } else if (!(await this.opts.twins.get(ep).catch(() => undefined))) {
-        // Not held here and not in Redis: forget its observations, so its next notification gets an RST.
-        this.opts.metrics?.unknownDeviceMessages.inc({ message: 'notification' });
-        this.opts.lwm2m.observations.dropAll(ep);
-      } else {
-        restored.add(ep); // someone else re-created it meanwhile (a Register): write the values again
+        continue;
       }
+      if (await this.opts.twins.get(ep).catch(() => undefined)) {
+        restored.add(ep); // someone else re-created it meanwhile (a Register): write the values again
+        continue;
+      }
+      // Registered in Redis but without a twin: the node that took the Register died before writing the twin.
+      const stored = await this.opts.lwm2m.registrations.getByEndpoint(ep).catch(() => undefined);
+      if (stored && stored.expiresAt > Date.now()) {
+        this.opts.logger.info({ ep, registrationId: stored.registrationId }, 'twin sync: registered device without a twin; twin written from its registration');
+        if (await this.recordRegistration(stored)) restored.add(ep);
+        continue;
+      }
+      // Not held here and not in Redis: forget its observations, so its next notification gets an RST.
+      this.opts.metrics?.unknownDeviceMessages.inc({ message: 'notification' });
+      this.opts.lwm2m.observations.dropAll(ep);
     }
     return updates.filter((u) => restored.has(u.ep));
   }

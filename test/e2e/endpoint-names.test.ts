@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDevice } from '../server/lwm2m/helpers/fake-device.ts';
 import { testModel } from '../server/lwm2m/helpers/test-server.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { eventually, startTestServer, type TestServer } from '../helpers/server.ts';
 
 // Every endpoint name a Register accepts must be reachable through the HTTP API (GET /api/devices/{ep}); names the
 // API could not address are refused at Register with 4.00 and a diagnostic payload instead.
@@ -32,7 +32,8 @@ describe('end to end: endpoint names are either addressable through the API or r
       expect(res.code).toBe('2.01');
       const reg = await t.api.get(`/api/devices/${encodeURIComponent(ep)}`);
       expect(reg.endpoint).toBe(ep);
-      const twin = await t.api.get(`/api/devices/${encodeURIComponent(ep)}/twin`);
+      // the twin is written just after the 2.01 (twin sync listens for the registration)
+      const twin = await eventually(() => t.api.get(`/api/devices/${encodeURIComponent(ep)}/twin`).catch(() => undefined), `twin of ${what}`);
       expect(twin.deviceId).toBe(ep);
     });
   }

@@ -28,4 +28,18 @@ describe('end to end: devices register, are observed, and their twins follow', (
     expect(typeof twin.properties.reported.connectivityMonitoring.networkBearer).toBe('number');
     expect(twin.properties.reported.$metadata.device.batteryLevel.$source).toBe('notify');
   });
+
+  it('writes a missing twin back from the stored registration when the device notifies (its node died before writing it)', async () => {
+    await eventually(async () => (await t.api.get('/api/devices/e2e-1/twin')).properties.reported.device?.batteryLevel !== undefined || undefined, 'first value');
+    const registration = await t.api.get('/api/devices/e2e-1');
+    expect(await t.server.twins.delete('e2e-1')).toBe(true);
+    const twin = await eventually(async () => {
+      const tw = await t.api.get('/api/devices/e2e-1/twin').catch(() => undefined);
+      return tw?.properties.reported.device?.batteryLevel !== undefined ? tw : undefined;
+    }, 'twin written back with a new value');
+    expect(twin.properties.reported.lwm2m).toMatchObject({ endpoint: 'e2e-1', registrationId: registration.registrationId, security: 'nosec' });
+    expect(twin.connectionState).toBe('connected');
+    // still observed: the device was not told to go away
+    expect((await t.api.get('/api/devices')).items.map((d: any) => d.endpoint)).toContain('e2e-1');
+  });
 });
