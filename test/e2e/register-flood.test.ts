@@ -58,7 +58,7 @@ describe('end to end: a Register flood from one address', () => {
     await t?.stop();
   });
 
-  it('refuses most of 3,000 Registers sent in 0.2 s with 5.03 + Max-Age, counted in /metrics, and bounds the requests sent back', async () => {
+  it('refuses every one of 3,000 Registers sent in 0.2 s beyond the limiter\'s bound with 5.03 + Max-Age, counted in /metrics, and bounds the requests sent back', async () => {
     const datagrams = Array.from({ length: FLOOD }, (_, i) => register(i + 1, `flood-${i}`).toString('base64'));
     const started = performance.now();
     flood.send({ kind: 'start', address: t.coap.address, port: t.coap.port, bindAddress: '127.0.0.1', datagrams, slices: 20, sliceMs: 10 });
@@ -69,9 +69,12 @@ describe('end to end: a Register flood from one address', () => {
     const list = [...answers.values()];
     const created = list.filter((m) => m.code === CODE_2_01).length;
     const refused = list.filter((m) => m.code === CODE_5_03);
-    expect(refused.length).toBeGreaterThan(FLOOD / 2);
-    // The limiter's bound, 300 at once and 100 per second, whatever the load on the machine that runs this test.
+    // The limiter's bound, 300 at once and 100 per second, whatever the load on the machine that runs this test: on a
+    // quiet machine the burst is answered in well under a second and ~2,700 are refused; a loaded one takes longer
+    // and the bucket refills meanwhile, so the share refused is not fixed, but every answer is one or the other.
     expect(created).toBeLessThanOrEqual(300 + 100 * answeredSec);
+    expect(created + refused.length).toBe(FLOOD);
+    expect(refused.length).toBeGreaterThanOrEqual(FLOOD - Math.floor(300 + 100 * answeredSec));
     for (const m of refused) expect(decodeUint(getOption(m, OptionNumber.MAX_AGE) ?? Buffer.alloc(0))).toBeGreaterThanOrEqual(1);
     const text = await (await fetch(`${t.server.httpUrl}/metrics`)).text();
     expect(metric(text, 'lwtwin_registrations_total{op="register_throttled"}')).toBe(refused.length);
