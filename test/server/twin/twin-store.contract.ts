@@ -624,6 +624,12 @@ export function twinStoreContract(name: string, open: () => Promise<TwinStoreFix
         await store.applyReported([update('dev1', 'x', 1, T0 + 10)]);
         const seen: TwinChange[] = [];
         await fx.other.onChange((c) => seen.push(c));
+        // On a cluster a PUBLISH reaches the subscriber's node over the cluster bus, so the message of the write above
+        // can arrive after the subscription. A marker write to the same twin (same slot, same link, in order) comes
+        // after it: once the marker is seen, everything older has been delivered.
+        await store.setConnection('dev1', 'connected');
+        await until(() => seen.some((c) => c.sections.includes('connection')), 'the marker message');
+        seen.length = 0;
         await store.patch('dev1', { tags: { gone: null } });
         await store.applyReported([update('dev1', 'x', 2, T0 + 5)]); // stale, activity not newer either
         await store.ensure('dev1');
