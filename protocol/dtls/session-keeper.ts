@@ -5,6 +5,7 @@ import { type ConnectionHost, DtlsConnection, type Peer } from './connection.ts'
 import { sessionCiphers } from './handshake-base.ts';
 import type { DtlsRecord } from './record.ts';
 import { type DtlsSessionPersistence, secretsOf, type SessionSnapshot } from './session-snapshot.ts';
+import { TokenBucket } from '../token-bucket.ts';
 
 /** Tuning of session persistence (`DtlsSocketOptions.sessionPersistence`). */
 export interface SessionKeeperOptions {
@@ -92,8 +93,7 @@ export class SessionKeeper {
   private readonly states = new WeakMap<DtlsConnection, ConnState>();
   private readonly pending = new Map<string, PendingLookup>();
   private readonly unknown = new Map<string, number>();
-  private tokens: number;
-  private refilledAt = Date.now();
+  private readonly lookups: TokenBucket;
   /** Set while the socket closes: its sessions stay persisted for the next process. */
   shuttingDown = false;
   readonly stats: SessionKeeperStats = { sessionsPersisted: 0, sessionsRestored: 0, persistFailures: 0, restoreMisses: 0, restoreLookupsSkipped: 0, writesBlocked: 0 };
@@ -102,7 +102,7 @@ export class SessionKeeper {
     private readonly host: SessionKeeperHost,
     private readonly opts: SessionKeeperOptions,
   ) {
-    this.tokens = opts.lookupsPerSecond;
+    this.lookups = new TokenBucket(opts.lookupsPerSecond, opts.lookupsPerSecond, Date.now());
   }
 
   // --- sessions of this process ------------------------------------------------------------------------------
@@ -238,13 +238,10 @@ export class SessionKeeper {
       return undefined;
     }
     if (until !== undefined) this.unknown.delete(key);
-    this.tokens = Math.min(this.opts.lookupsPerSecond, this.tokens + ((now - this.refilledAt) * this.opts.lookupsPerSecond) / 1000);
-    this.refilledAt = now;
-    if (this.pending.size >= this.opts.maxPendingLookups || this.tokens < 1) {
+    if (this.pending.size >= this.opts.maxPendingLookups || this.lookups.take(now) > 0) {
       this.stats.restoreLookupsSkipped++;
       return undefined;
     }
-    this.tokens -= 1;
     const p: PendingLookup = { records: [], sends: [] };
     this.pending.set(key, p);
     void this.restore(cid, from).then((conn) => this.settle(key, p, conn));

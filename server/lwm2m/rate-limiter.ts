@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { TokenBucket } from '../../protocol/token-bucket.ts';
 
 /** Options of {@link TokenBucketLimiter}. */
 export interface TokenBucketOptions {
@@ -15,11 +16,6 @@ export interface TokenBucketOptions {
 /** The outcome of one {@link TokenBucketLimiter.take}. */
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-interface Bucket {
-  tokens: number;
-  at: number;
-}
-
 /**
  * A token bucket per key (the source address of Register requests), so one flooding address is answered 5.03 while
  * every other address keeps its own budget. Memory is bounded by `maxKeys`; no timers.
@@ -28,7 +24,7 @@ export class TokenBucketLimiter {
   private readonly rate: number;
   private readonly burst: number;
   private readonly now: () => number;
-  private readonly buckets: LRUCache<string, Bucket>;
+  private readonly buckets: LRUCache<string, TokenBucket>;
 
   constructor(opts: TokenBucketOptions) {
     if (!(opts.ratePerSecond > 0)) throw new RangeError(`ratePerSecond must be > 0, got ${opts.ratePerSecond}`);
@@ -41,14 +37,12 @@ export class TokenBucketLimiter {
   /** Takes one token for `key`; when none is left, says how many seconds until one is. */
   take(key: string): RateDecision {
     const now = this.now();
-    const bucket = this.buckets.get(key) ?? { tokens: this.burst, at: now };
-    bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.rate);
-    bucket.at = now;
-    this.buckets.set(key, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return { allowed: true };
+    let bucket = this.buckets.get(key);
+    if (bucket === undefined) {
+      bucket = new TokenBucket(this.rate, this.burst, now);
+      this.buckets.set(key, bucket);
     }
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.rate)) };
+    const wait = bucket.take(now);
+    return wait === 0 ? { allowed: true } : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(wait)) };
   }
 }
