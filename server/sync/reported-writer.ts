@@ -161,16 +161,12 @@ export class ReportedWriter {
         refused++;
         this.refusals.error(`${d.ep}: ${r.property}: ${r.reason}`);
       }
+      if (d.changed) this.opts.events?.publish('reported', { version: d.version, properties: d.changedProperties }, d.ep);
     }
     if (m) {
       m.twinWrites.inc({ source: 'device' }, b.updates.length - refused);
       if (refused > 0) m.reportedRejected.inc(refused);
       for (const t of b.receivedAt) m.notifyToTwin.observe((now - t) / 1000);
-    }
-    if (this.opts.events) {
-      for (const d of result.devices) {
-        if (d.changed) this.opts.events.publish('reported', { version: d.version, properties: d.changedProperties }, d.ep);
-      }
     }
   }
 
