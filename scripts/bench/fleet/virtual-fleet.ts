@@ -169,7 +169,6 @@ export class VirtualFleet {
 
   /** Registers every device with at most `concurrency` Registers in flight. */
   async register(concurrency: number): Promise<RegisterReport> {
-    const perSocket = this.perSocket;
     const hist = latencyHistogram();
     const errors: string[] = [];
     let next = 0;
@@ -179,7 +178,7 @@ export class VirtualFleet {
     const lane = async (): Promise<void> => {
       while (next < this.opts.count) {
         const i = next++;
-        const socket = this.sockets[Math.floor(i / perSocket)];
+        const socket = this.sockets[i % this.sockets.length];
         const t0 = performance.now();
         try {
           const res = await socket.endpoint.request(

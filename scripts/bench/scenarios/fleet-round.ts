@@ -44,6 +44,13 @@ export interface FleetRoundResult {
   heapBytes: number;
   rssPerDeviceBytes: number;
   heapPerDeviceBytes: number;
+  /**
+   * The server's observation set-ups by outcome at the end (`lwtwin_observation_setups_total`: observing, deferred,
+   * unreachable, refused, server_limit) and its downlink requests refused by the per-address limit: what the storm
+   * shed or retried, so nothing it held back goes unseen.
+   */
+  setupOutcomes: Record<string, number>;
+  downlinkRefused: number;
   /** Heap snapshot of the server holding every device, split by part (first run of a size up to HEAP_SPLIT_MAX_DEVICES). */
   heapSplit?: HeapSplit;
   errors: string[];
@@ -116,9 +123,14 @@ async function measureRound(
         observedAt = wallNow();
         break;
       }
-      await sleep(devices > 1000 ? 250 : 50);
+      // every scrape costs the server a walk over its registrations (lwtwin_devices_online): poll large fleets less often
+      await sleep(devices > 20_000 ? 1000 : devices > 1000 ? 250 : 50);
     }
     const redisCommands = (await redisUse.stop()).commands;
+    const endSamples = await scrapeMetrics(server.httpUrl);
+    const setupOutcomes: Record<string, number> = {};
+    for (const smp of endSamples) if (smp.name === 'lwtwin_observation_setups_total' && smp.value > 0) setupOutcomes[smp.labels.outcome] = smp.value;
+    const downlinkRefused = metricSum(endSamples, 'lwtwin_downlink_refused_total');
     await sleep(devices > 1000 ? 3000 : 500); // twin writes of the first answers, then a quiet heap
     const rssBytes = processRssBytes(server.pid);
     const heapBytes = await heapUsed(server.httpUrl);
@@ -148,6 +160,8 @@ async function measureRound(
       heapBytes,
       rssPerDeviceBytes: (rssBytes - rssBaselineBytes) / Math.max(1, reg.registered),
       heapPerDeviceBytes: (heapBytes - heapBaselineBytes) / Math.max(1, reg.registered),
+      setupOutcomes,
+      downlinkRefused,
       ...(split ? { heapSplit: split } : {}),
       errors: reg.errors,
     };
@@ -167,7 +181,7 @@ export async function fleetRounds(ctx: BenchContext, devices: number): Promise<F
     ctx.log(
       `  registration run ${run + 1}/${ctx.runs}, ${devices} devices: ${Math.round(r.registrationsPerSec)}/s, p50 ${r.registerP50Ms.toFixed(1)} ms, ` +
         `p99 ${r.registerP99Ms.toFixed(1)} ms, observed in ${r.observedSec.toFixed(1)} s (${(r.observedShare * 100).toFixed(0)} %), ` +
-        `RSS +${Math.round(r.rssPerDeviceBytes)} B/device`,
+        `RSS +${Math.round(r.rssPerDeviceBytes)} B/device; set-ups ${JSON.stringify(r.setupOutcomes)}, downlink refused ${r.downlinkRefused}`,
     );
     results.push(r);
   }

@@ -29,6 +29,10 @@ export async function registrationScenario(ctx: BenchContext): Promise<ScenarioR
     if (failed > 0) notes.push(`${failed} Registers failed over ${runs.length} runs of ${size}: ${runs.flatMap((r) => r.errors).slice(0, 3).join('; ')}`);
     const partial = runs.filter((r) => r.observedShare < 1);
     if (partial.length > 0) notes.push(`${size}: observations incomplete after ${ctx.sizes.registration.observeWaitSec} s in ${partial.length} run(s) (${partial.map((r) => `${(r.observedShare * 100).toFixed(0)} %`).join(', ')})`);
+    const shed = runs.filter((r) => r.downlinkRefused > 0 || Object.keys(r.setupOutcomes).some((k) => k !== 'observing'));
+    if (shed.length > 0) {
+      notes.push(`${size}: observation set-ups held back or retried (per run): ${shed.map((r) => `${JSON.stringify(r.setupOutcomes)}, downlink refused ${r.downlinkRefused}`).join('; ')}`);
+    }
     details.push({ devices, runs });
   }
   return { name: 'registration', figures, details, notes, seconds: (performance.now() - t0) / 1000 };
