@@ -254,10 +254,33 @@ export class ObservationKeeper {
     const outcome: Record<string, ObservationSyncRecord> = {};
     // A retry after a partial set-up (a full bound, a refusal) only asks for what is missing.
     const held = this.heldObjects(reg);
+    // The first answers of every object go to the twin in one reported write once the set-up ends (not one per
+    // object): in a registration storm that is 1 twin write per device instead of 4.
+    const values: LwM2mLeaf[] = [];
+    const flushValues = (): void => {
+      if (values.length > 0 && !this.stopped) this.opts.onValues(ep, values.splice(0));
+    };
+    try {
+      await this.setupTargets(reg, s, targets, held, values, outcome);
+    } finally {
+      flushValues();
+    }
+  }
+
+  /** The body of `run` once the registration is known: every target in turn, then the outcome. */
+  private async setupTargets(
+    reg: Registration,
+    s: DeviceState,
+    targets: readonly LwM2mPath[],
+    held: ReadonlySet<number>,
+    values: LwM2mLeaf[],
+    outcome: Record<string, ObservationSyncRecord>,
+  ): Promise<void> {
+    const ep = reg.endpoint;
     try {
       for (const instance of targets) {
         if (this.stopped || this.states.get(ep) !== s) return;
-        outcome[String(instance.objectId)] = held.has(instance.objectId!) ? this.record('observing') : await this.setupInstance(reg, instance);
+        outcome[String(instance.objectId)] = held.has(instance.objectId!) ? this.record('observing') : await this.setupInstance(reg, instance, values);
       }
     } catch (err) {
       if (isServerError(err, 'NOT_FOUND')) {
@@ -282,12 +305,14 @@ export class ObservationKeeper {
     s.deferrals = 0;
     s.unreachable = false;
     this.opts.metrics?.observationSetups.inc({ outcome: 'observing' });
+    // the values are queued before the state is written; the reported writer lands them within its flush delay
+    if (values.length > 0) this.opts.onValues(ep, values.splice(0));
     await this.writeState(reg, outcome);
     this.opts.onEstablished?.(ep);
   }
 
   /** Write-Attributes then Observe of one object instance, falling back to its resources; throws SetupStopped-worthy errors. */
-  private async setupInstance(reg: Registration, instance: LwM2mPath): Promise<ObservationSyncRecord> {
+  private async setupInstance(reg: Registration, instance: LwM2mPath, values: LwM2mLeaf[]): Promise<ObservationSyncRecord> {
     const { lwm2m } = this.opts;
     const ep = reg.endpoint;
     const objectId = instance.objectId!;
@@ -303,7 +328,7 @@ export class ObservationKeeper {
       // lwm2m-node-lib answers an instance-level Observe with 2.05 and no payload: such an answer says nothing and no
       // value would ever follow, so it counts as a refusal and resource-level observation takes over.
       if (outcome.observation && outcome.leaves.length > 0) {
-        this.opts.onValues(ep, outcome.leaves);
+        values.push(...outcome.leaves);
         return this.record('observing');
       }
       if (outcome.observation) await lwm2m.cancelObservation(ep, instance, { passive: true }).catch(() => undefined);
@@ -312,12 +337,12 @@ export class ObservationKeeper {
       if (isFatal(err)) throw err;
       why = (err as Error).message;
     }
-    const held = await this.observeResources(reg, instance);
+    const held = await this.observeResources(reg, instance, values);
     return held > 0 ? this.record('observing') : this.record('failed', `no observation accepted on ${instance} (${why})`);
   }
 
   /** Fallback when a device refuses instance-level observation: one observation per readable resource it has. */
-  private async observeResources(reg: Registration, instance: LwM2mPath): Promise<number> {
+  private async observeResources(reg: Registration, instance: LwM2mPath, values: LwM2mLeaf[]): Promise<number> {
     const model = this.opts.registry.object(instance.objectId!);
     if (!model) return 0;
     let held = 0;
@@ -325,7 +350,7 @@ export class ObservationKeeper {
       if (!r.operations.includes('R')) continue;
       try {
         const outcome = await this.opts.lwm2m.observe(reg.endpoint, instance.child(r.id));
-        if (outcome.leaves.length > 0) this.opts.onValues(reg.endpoint, outcome.leaves);
+        if (outcome.leaves.length > 0) values.push(...outcome.leaves);
         if (outcome.observation) held++;
       } catch (err) {
         if (isFatal(err)) throw err; // stop at the first RST or timeout: the device is not talking to us
