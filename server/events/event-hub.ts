@@ -2,8 +2,9 @@
  * Server-wide events for `GET /api/events` (registrations, notifications, twin changes, jobs). Every process publishes
  * into one Redis channel and every process fans the channel out to its SSE clients, so a client sees the events of
  * the whole fleet whichever process it is connected to. Publishing is batched (one PUBLISH per flush interval) so a
- * 50,000 notifications/s stream costs a few Redis commands per second; with no subscriber anywhere it costs nothing
- * but the batch build. Each event is published once, by the process that produced it. On a Redis Cluster the channel
+ * 50,000 notifications/s stream costs a few Redis commands per second; a process with no listener of its own does
+ * not parse the batches that come back to it, so with no subscriber anywhere the stream costs the batch build and
+ * one PUBLISH per interval. Each event is published once, by the process that produced it. On a Redis Cluster the channel
  * is a sharded one (SPUBLISH/SSUBSCRIBE, Redis 7): only the master owning its slot carries the events, where PUBLISH
  * would copy every batch to every master over the cluster bus.
  */
@@ -41,6 +42,8 @@ export class EventHub {
       this.opts.redis,
       this.opts.channel,
       (message) => {
+        // Every process's batches come back to it as well: with no local listener (no SSE client here) skip the parse.
+        if (this.listeners.size === 0) return;
         let events: ServerEvent[];
         try {
           events = JSON.parse(message);
