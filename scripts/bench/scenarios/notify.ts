@@ -43,10 +43,30 @@ export interface NotifyStepResult {
   /** Redis commands per notification written (twin writes are batched: a pipeline of one script per device). */
   redisCommandsPerWrite: number;
   udpRcvbufErrors: number;
+  /**
+   * What the server itself shed or refused during the step and its drain: notifications by outcome other than
+   * `accepted` (`lwtwin_notifications_total`: stale, unknown, undecodable, ...), reported values dropped from the
+   * notify buffer (`lwtwin_notify_buffer_dropped_total`) and values the twin refused (`lwtwin_reported_rejected_total`).
+   * With `udpRcvbufErrors` (the kernel's drops) this accounts for `dropped`.
+   */
+  serverShed: Record<string, number>;
   resets: number;
 }
 
 const writes = (m: PromSample[]): number => metricSum(m, 'lwtwin_twin_writes_total', { source: 'device' });
+
+/** The server's shedding counters (see `NotifyStepResult.serverShed`). */
+function shedCounters(m: PromSample[]): Record<string, number> {
+  const out: Record<string, number> = { bufferDropped: metricSum(m, 'lwtwin_notify_buffer_dropped_total'), reportedRejected: metricSum(m, 'lwtwin_reported_rejected_total') };
+  for (const smp of m) if (smp.name === 'lwtwin_notifications_total' && smp.labels.outcome !== 'accepted') out[`notification_${smp.labels.outcome}`] = (out[`notification_${smp.labels.outcome}`] ?? 0) + smp.value;
+  return out;
+}
+
+function counterGrowth(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after)) if (v - (before[k] ?? 0) > 0) out[k] = v - (before[k] ?? 0);
+  return out;
+}
 
 /** Samples notify → visible until `stop()`; each sample waits for its value before the next starts. */
 function startProbe(probe: VirtualFleet, store: RedisTwinStore, everyMs: number, seed: number) {
@@ -111,6 +131,7 @@ export async function runStep(ctx: BenchContext, httpUrl: string, pid: number, f
     last = now;
   }
   const writtenTotal = last - writes(m0);
+  const serverShed = counterGrowth(shedCounters(m0), shedCounters(await scrapeMetrics(httpUrl)));
   const windowWritten = writes(m1) - writes(m0);
   const sent = rep.sent + p.sent;
   const dropped = Math.max(0, sent - writtenTotal);
@@ -130,6 +151,7 @@ export async function runStep(ctx: BenchContext, httpUrl: string, pid: number, f
     redisCpuPercent: redis.corePercent,
     redisCommandsPerWrite: windowWritten > 0 ? redis.commands / windowWritten : NaN,
     udpRcvbufErrors: udpReceiveBufferErrors() - udp0,
+    serverShed,
     resets: rep.resets,
     lastValue: p.lastValue,
   };
@@ -175,7 +197,8 @@ export async function notifyScenario(ctx: BenchContext): Promise<ScenarioResult>
 
   const figures: Figure[] = [];
   const perRate = rates.map((rate, i) => ({ rate, runs: passes.map((steps) => steps[i]) }));
-  const med = (rows: NotifyStepResult[], k: keyof NotifyStepResult) => median(rows.map((r) => r[k]));
+  type NumericKey = { [K in keyof NotifyStepResult]: NotifyStepResult[K] extends number ? K : never }[keyof NotifyStepResult];
+  const med = (rows: NotifyStepResult[], k: NumericKey) => median(rows.map((r) => r[k]));
   // Headline: the highest written rate over the steps, and the p99 at the step of the target rate (or the top step).
   const bestWritten = passes.map((steps) => Math.max(...steps.map((s) => s.writtenPerSec)));
   figures.push(figure('notify', `notifications written/s (best step, ${devices.toLocaleString('en-US')} devices)`, '/s', bestWritten, median(bestWritten), TARGETS.notificationsPerSec));
@@ -201,5 +224,12 @@ export async function notifyScenario(ctx: BenchContext): Promise<ScenarioResult>
   );
   const udpDrops = passes.flat().reduce((s, r) => s + (Number.isFinite(r.udpRcvbufErrors) ? r.udpRcvbufErrors : 0), 0);
   if (udpDrops > 0) notes.push(`host UDP receive-buffer drops during the steps: ${udpDrops} (Udp RcvbufErrors, all sockets of the host)`);
+  const shed: Record<string, number> = {};
+  for (const r of passes.flat()) for (const [k, v] of Object.entries(r.serverShed)) shed[k] = (shed[k] ?? 0) + v;
+  notes.push(
+    Object.keys(shed).length > 0
+      ? `shed or refused by the server during the steps (all passes): ${Object.entries(shed).map(([k, v]) => `${k} ${v}`).join(', ')}`
+      : 'shed or refused by the server during the steps: none (no notification refused, no reported value dropped from the buffer or refused by the twin)',
+  );
   return { name: 'notify', figures, details: { devices, passes }, notes, seconds: (performance.now() - t0) / 1000 };
 }
