@@ -203,8 +203,8 @@ export class TwinSync {
         if (v !== null && typeof v === 'object') for (const [ok, ov] of Object.entries(v)) updates.push({ ep: reg.endpoint, property: ['lwm2m', k, ok], value: ov, source: 'register', timestamp: now });
         else updates.push({ ep: reg.endpoint, property: ['lwm2m', k], value: v, source: 'register', timestamp: now });
       }
-      await this.opts.twins.applyReported(updates);
-      await this.opts.twins.setConnection(reg.endpoint, 'connected', now);
+      // independent fields of the same twin: sent together (one pipelined write to Redis instead of two round trips)
+      await Promise.all([this.opts.twins.applyReported(updates), this.opts.twins.setConnection(reg.endpoint, 'connected', now)]);
       return true;
     } catch (err) {
       this.opts.logger.error({ err, ep: reg.endpoint }, 'twin sync: recording a registration failed');
