@@ -1,8 +1,9 @@
 import { ProtocolError } from '../errors.ts';
 import { isSuccess } from './constants.ts';
-import { type ExchangeRequest, toExchangeRequest, withObserve } from './exchange-request.ts';
+import { SharedValues } from '../shared-values.ts';
+import { type ExchangeRequest, exchangeRequestKey, toExchangeRequest, withObserve } from './exchange-request.ts';
 import { checkPeer, copyPeer, toIncomingResponse } from './message-builder.ts';
-import { ClientObservation } from './observe.ts';
+import { ClientObservation, type ObservationOwner } from './observe.ts';
 import { getBlock2, getObserve } from './options.ts';
 import { randomToken, tokenKey } from './token.ts';
 import type { PeerIdentity } from '../dtls/identity.ts';
@@ -21,10 +22,14 @@ export interface ObserverHost {
 
 /**
  * The client role of RFC 7641: the observations this endpoint holds, by token. Notifications are delivered in arrival
- * order and unfiltered; the caller judges freshness (`isNewerNotification`).
+ * order and unfiltered; the caller judges freshness (`isNewerNotification`). The observations of one peer share its
+ * peer record and key, and observations made with the same request (the same object observed on many devices) share
+ * that request, for as long as one of them is active.
  */
-export class ClientObservations {
+export class ClientObservations implements ObservationOwner {
   private readonly byToken = new Map<string, ClientObservation>();
+  private readonly peers = new SharedValues<Peer>();
+  private readonly requests = new SharedValues<ExchangeRequest>();
 
   constructor(
     private readonly host: ObserverHost,
@@ -41,7 +46,15 @@ export class ClientObservations {
     return obs !== undefined && obs.peerKey === peerKey ? obs : undefined;
   }
 
-  /** RFC 7641 §3.1: register with GET/FETCH + Observe=0; the exchange calls `accepted` on a 2.xx with Observe. */
+  /** Distinct peers and registration requests the active observations share (for tests and metrics). */
+  get shared(): { peers: number; requests: number } {
+    return { peers: this.peers.size, requests: this.requests.size };
+  }
+
+  /**
+   * RFC 7641 §3.1: register with GET/FETCH + Observe=0; the exchange calls `accepted` on a 2.xx with Observe.
+   * `onNotify` may serve many observations: each notification carries its observation's token.
+   */
   async observe(peer: Peer, req: OutgoingRequest, onNotify: (n: IncomingResponse) => void, opts?: RequestOptions): Promise<ObservationHandle> {
     checkPeer(peer);
     if (typeof onNotify !== 'function') throw new ProtocolError('COAP_OPTION_INVALID', 'onNotify must be a function');
@@ -51,13 +64,20 @@ export class ClientObservations {
     const exReq = withObserve(toExchangeRequest(req), 0);
     let token = req.token ?? randomToken();
     while (req.token === undefined && (this.byToken.has(tokenKey(token)) || this.host.isTokenPending(tokenKey(token)))) token = randomToken();
-    const target = copyPeer(peer);
-    const obs = new ClientObservation(target, target.address + ':' + target.port, token, tokenKey(token), exReq, onNotify);
-    const first = await this.host.startExchange(target, exReq, token, opts, obs);
-    if (this.byToken.get(obs.tokenKey) !== obs) obs.onEnded(); // an error, or a 2.xx without Observe: no observation
+    const target = this.peers.acquire(peer.address + ':' + peer.port, () => copyPeer(peer));
+    const obs = new ClientObservation(this, target, tokenKey(token), this.requests.acquire(exchangeRequestKey(exReq), () => exReq), onNotify);
+    let first: IncomingResponse;
+    try {
+      first = await this.host.startExchange(target.value, obs.request, token, opts, obs);
+    } catch (err) {
+      this.retire(obs);
+      throw err;
+    }
+    if (this.byToken.get(obs.tokenKey) !== obs) this.retire(obs); // a 2.xx without Observe, or an error: no observation
     return {
       token,
       first,
+      observation: obs,
       cancel: () => this.cancel(obs, opts),
       forget: () => this.end(obs),
     };
@@ -66,12 +86,13 @@ export class ClientObservations {
   /** The registration was accepted: notifications for its token flow from now on. */
   accepted(obs: ClientObservation): void {
     if (!obs.active) return;
-    this.byToken.get(obs.tokenKey)?.onEnded(); // a re-registration on the same token replaces the old one
+    const replaced = this.byToken.get(obs.tokenKey); // a re-registration on the same token replaces the old one
+    if (replaced !== undefined && replaced !== obs) this.retire(replaced);
     this.byToken.set(obs.tokenKey, obs);
   }
 
   /** RFC 7641 §3.6: active cancel — the registration request again with Observe=1 and the same token. */
-  private async cancel(obs: ClientObservation, opts: RequestOptions | undefined): Promise<IncomingResponse | undefined> {
+  async cancel(obs: ClientObservation, opts: RequestOptions | undefined): Promise<IncomingResponse | undefined> {
     if (!obs.active) return undefined;
     this.end(obs);
     return this.host.startExchange(obs.peer, withObserve(obs.request, 1), obs.token, opts, undefined);
@@ -80,7 +101,15 @@ export class ClientObservations {
   /** RFC 7641 §3.6: passive cancel — forget the token; its next notification gets an RST. */
   end(obs: ClientObservation): void {
     if (this.byToken.get(obs.tokenKey) === obs) this.byToken.delete(obs.tokenKey);
-    obs.onEnded();
+    this.retire(obs);
+  }
+
+  /** `obs` ended (cancelled, forgotten, or ended by the server): no more notifications; it no longer shares anything. */
+  private retire(obs: ClientObservation): void {
+    if (!obs.active) return;
+    obs.active = false;
+    this.peers.release(obs.target);
+    this.requests.release(obs.registration);
   }
 
   /**
@@ -113,7 +142,7 @@ export class ClientObservations {
   }
 
   clear(): void {
-    for (const obs of this.byToken.values()) obs.onEnded();
+    for (const obs of this.byToken.values()) this.retire(obs);
     this.byToken.clear();
   }
 }

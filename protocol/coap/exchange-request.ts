@@ -33,3 +33,13 @@ export function withObserve(req: ExchangeRequest, value: number): ExchangeReques
   options.splice(i, 0, uintOption(OptionNumber.OBSERVE, value));
   return { ...req, options };
 }
+
+/**
+ * A key naming the request exactly (code, type, options, payload): equal keys, equal requests, so observations made
+ * with the same request can share one copy of it.
+ */
+export function exchangeRequestKey(req: ExchangeRequest): string {
+  let key = `${req.code}${req.confirmable ? 'c' : 'n'}`;
+  for (const o of req.options) key += `|${o.number}:${o.value.length}:${o.value.toString('latin1')}`;
+  return `${key}|${req.payload.length}:${req.payload.toString('latin1')}`;
+}

@@ -22,3 +22,8 @@ export function randomToken(length = TOKEN_LENGTH): Buffer {
 export function tokenKey(token: Buffer): string {
   return token.toString('latin1');
 }
+
+/** The token a `tokenKey` was made from. */
+export function tokenFromKey(key: string): Buffer {
+  return Buffer.from(key, 'latin1');
+}

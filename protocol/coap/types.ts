@@ -110,8 +110,24 @@ export interface RequestOptions {
 }
 
 /** An observation the client role holds (RFC 7641). */
+/**
+ * An observation held by the client role, as a caller keeps it for its whole life: no first response and no closures
+ * (a server keeps one per observed object of every device).
+ */
+export interface ObservationControl {
+  readonly token: Buffer;
+  /** The token as a map key (`tokenKey`). */
+  readonly tokenKey: string;
+  /** Active cancel (RFC 7641 §3.6): the registration request again with Observe=1 and the same token. */
+  cancel(opts?: RequestOptions): Promise<IncomingResponse | undefined>;
+  /** Passive cancel: forget the token; the next notification is answered with RST. */
+  forget(): void;
+}
+
 export interface ObservationHandle {
   readonly token: Buffer;
+  /** The observation itself, to keep instead of this handle once the first response has been read. */
+  readonly observation: ObservationControl;
   /** The first response (2.05 with Observe, or an error response — then no observation exists). */
   readonly first: IncomingResponse;
   /** Active cancel: GET with Observe=1 on the same path and token; resolves with the answer. */

@@ -1,4 +1,5 @@
 import type { CoapEndpoint } from '../../protocol/coap/endpoint.ts';
+import { randomToken, tokenKey } from '../../protocol/coap/token.ts';
 import type { IncomingResponse, OutgoingRequest } from '../../protocol/coap/types.ts';
 import type { ModelLookup } from '../../protocol/lwm2m/model.ts';
 import type { LwM2mPath } from '../../protocol/lwm2m/path.ts';
@@ -12,8 +13,8 @@ import type { Observation, ObservationRegistry } from './observation-registry.ts
 import type { RegistrationCache } from './registration-cache.ts';
 import type { QueueModePresence, SubmitOptions } from './queue-mode.ts';
 import type { TokenBucketLimiter } from './rate-limiter.ts';
-import type { DownlinkContext, DownlinkRequest } from './requests/downlink-request.ts';
-import type { ObserveRequestLike, ObserveResult } from './requests/observe-request.ts';
+import type { DownlinkRequest } from './requests/downlink-request.ts';
+import { decodeObserved, type ObserveRequestLike, type ObserveResult } from './requests/observe-request.ts';
 import { toPath } from './requests/request-support.ts';
 import { mayActFor } from './transport-security.ts';
 import type { NotificationEvent } from './server-events.ts';
@@ -31,16 +32,6 @@ interface Exchange {
 
 /** How long a registration this process saw stays good enough to address a device without a store read, ms. */
 const REGISTRATION_FRESH_MS = 2000;
-
-/** Stands in for an observation's first response once it has been parsed (see `observe`). */
-const EMPTY_FIRST: IncomingResponse = Object.freeze({
-  peer: Object.freeze({ address: '', port: 0 }),
-  code: '2.05',
-  locationPath: [],
-  payload: Buffer.alloc(0),
-  token: Buffer.alloc(0),
-  message: Object.freeze({ type: 2, code: 69, messageId: 0, token: Buffer.alloc(0), options: [], payload: Buffer.alloc(0) }),
-}) as IncomingResponse;
 
 /** Per-call options of every device operation. */
 export interface OperationOptions extends SubmitOptions {
@@ -81,6 +72,9 @@ export interface DeviceOperationsOptions {
  * (NOT_FOUND, BAD_REQUEST, DEVICE_ERROR, TIMEOUT, DEVICE_ASLEEP, OVERLOADED, RATE_LIMITED).
  */
 export class DeviceOperations {
+  /** Observations whose Observe is being answered, by token: notifications arriving before the record is kept. */
+  private readonly starting = new Map<string, IncomingResponse[]>();
+
   constructor(private readonly opts: DeviceOperationsOptions) {}
 
   /** The endpoint a device registered through: its DTLS session, or plain CoAP. */
@@ -123,56 +117,52 @@ export class DeviceOperations {
 
   /**
    * Starts an observation (Observe or Observe-Composite). A previous observation of the same paths is replaced.
-   * Notifications are checked for freshness (RFC 7641 §3.4), decoded and handed to `onNotification`.
+   * Notifications are checked for freshness (RFC 7641 §3.4), decoded and handed to `onNotification`. The token is
+   * chosen here, so one handler serves every observation (`onObservedNotification`, by token): nothing per
+   * observation but its compact record stays in memory.
    */
   async observe(endpoint: string, request: ObserveRequestLike, opts: OperationOptions = {}): Promise<ObserveOutcome> {
     return this.exchange(endpoint, request, opts, async ({ out, current, timeoutMs, started }) => {
-      const currentCtx: DownlinkContext = { registration: current, model: this.opts.model };
-      const held: { observation?: Observation } = {};
+      let token = randomToken();
+      while (this.opts.observations.byTokenKey(tokenKey(token)) !== undefined || this.starting.has(tokenKey(token))) token = randomToken();
+      const key = tokenKey(token);
       const early: IncomingResponse[] = [];
-      const handle = await this.transmit(endpoint, current, request, started, timeoutMs, () =>
-        this.endpointFor(current).observe(
-          current.peer,
-          out,
-          (n) => {
-            if (held.observation) this.notification(held.observation, request, n, out, current);
-            else early.push(n);
-          },
-          { timeoutMs },
-        ),
-      );
-      let result: ObserveResult;
+      this.starting.set(key, early);
       try {
-        if (handle.first.code !== '2.05') throw deviceAnswerError(endpoint, request.description, handle.first);
-        result = request.parse(handle.first, currentCtx, out);
-      } catch (err) {
-        handle.forget();
-        this.observeLatency(request.operation, started, err);
-        throw err;
+        const handle = await this.transmit(endpoint, current, request, started, timeoutMs, () =>
+          this.endpointFor(current).observe(current.peer, { ...out, token }, this.onObservedNotification, { timeoutMs }),
+        );
+        let result: ObserveResult;
+        try {
+          if (handle.first.code !== '2.05') throw deviceAnswerError(endpoint, request.description, handle.first);
+          result = request.parse(handle.first, { registration: current, model: this.opts.model }, out);
+        } catch (err) {
+          handle.forget();
+          this.observeLatency(request.operation, started, err);
+          throw err;
+        }
+        this.observeLatency(request.operation, started);
+        if (!result.observing) {
+          handle.forget();
+          return result;
+        }
+        // Only the compact CoAP observation is kept: the handle's first response and closures are not.
+        const obs = this.opts.observations.add({
+          endpoint,
+          registrationId: current.registrationId,
+          paths: request.paths,
+          composite: request.composite,
+          control: handle.observation,
+          ...(out.accept === undefined ? {} : { contentFormat: out.accept }),
+          ...(handle.first.observe === undefined ? {} : { lastSeq: handle.first.observe }),
+          lastReceivedAt: performance.now(),
+        });
+        this.starting.delete(key);
+        for (const n of early) this.notification(obs, n);
+        return { ...result, observation: obs };
+      } finally {
+        this.starting.delete(key);
       }
-      this.observeLatency(request.operation, started);
-      if (!result.observing) {
-        handle.forget();
-        return result;
-      }
-      const obs: Observation = {
-        endpoint,
-        registrationId: current.registrationId,
-        paths: request.paths,
-        composite: request.composite,
-        token: handle.token,
-        ...(out.accept === undefined ? {} : { contentFormat: out.accept }),
-        // Keep only what cancelling needs: the first response (message, options, payload) would otherwise stay in
-        // memory for the observation's whole life — four observations per device at 100k devices.
-        handle: { token: handle.token, first: EMPTY_FIRST, cancel: handle.cancel, forget: handle.forget },
-        createdAt: Date.now(),
-        lastSeq: handle.first.observe,
-        lastReceivedAt: performance.now(),
-      };
-      held.observation = obs;
-      this.opts.observations.add(obs);
-      for (const n of early) this.notification(obs, request, n, out, current);
-      return { ...result, observation: obs };
     });
   }
 
@@ -186,7 +176,7 @@ export class DeviceOperations {
     if (!obs) throw ServerError.notFound(`no observation of ${parsed.join(',')} on device ${endpoint}`, { endpoint });
     this.opts.observations.remove(obs);
     if (opts.passive) {
-      obs.handle.forget();
+      obs.control.forget();
       return;
     }
     const registration = await this.registration(endpoint);
@@ -198,7 +188,7 @@ export class DeviceOperations {
         async () => {
           this.admit(endpoint, this.current(registration), description);
           try {
-            return await obs.handle.cancel();
+            return await obs.control.cancel({ timeoutMs });
           } catch (err) {
             throw transportError(endpoint, description, err, timeoutMs);
           }
@@ -208,7 +198,7 @@ export class DeviceOperations {
       if (answer) this.opts.presence.touch(endpoint);
       if (answer && !answer.code.startsWith('2.')) throw deviceAnswerError(endpoint, description, answer);
     } finally {
-      obs.handle.forget();
+      obs.control.forget();
     }
   }
 
@@ -218,10 +208,54 @@ export class DeviceOperations {
     return this.opts.presence.waitUntilAwake(registration, timeoutMs);
   }
 
-  private notification(obs: Observation, request: ObserveRequestLike, n: IncomingResponse, out: OutgoingRequest, observedWith: Registration): void {
+  /**
+   * Every observation's notifications, matched by token (the CoAP layer has already matched token and peer): to the
+   * observation registered under it, buffered while its Observe is still being answered, else counted as unknown.
+   */
+  private readonly onObservedNotification = (n: IncomingResponse): void => {
+    const key = tokenKey(n.token);
+    const obs = this.opts.observations.byTokenKey(key);
+    if (obs !== undefined) {
+      this.notification(obs, n);
+      return;
+    }
+    const early = this.starting.get(key);
+    if (early !== undefined) {
+      early.push(n);
+      return;
+    }
+    // Removed or replaced while the CoAP observation was still active (e.g. between removal and an active cancel).
+    this.opts.observations.counters.unknown++;
+    this.opts.metrics?.notifications.inc({ outcome: 'stale' });
+  };
+
+  /**
+   * One notification of `obs`, with the device's registration: the cached one (kept for every device this process
+   * serves), or the store's when the cache has lost it.
+   */
+  private notification(obs: Observation, n: IncomingResponse): void {
+    const cached = this.opts.cache.get(obs.endpoint);
+    if (cached !== undefined && cached.registrationId === obs.registrationId) {
+      this.notified(obs, n, cached);
+      return;
+    }
+    void this.opts.registrations.getByEndpoint(obs.endpoint).then(
+      (reg) => {
+        if (reg !== undefined && reg.registrationId === obs.registrationId) {
+          this.opts.cache.put(reg);
+          this.notified(obs, n, reg);
+          return;
+        }
+        this.opts.metrics?.notifications.inc({ outcome: 'unknown' });
+      },
+      (err: unknown) => this.opts.logger.warn({ endpoint: obs.endpoint, err }, 'lwm2m: registration of a notifying device could not be read'),
+    );
+  }
+
+  private notified(obs: Observation, n: IncomingResponse, registration: Registration): void {
     const { observations, logger, metrics } = this.opts;
     // Only the DTLS identity that made the registration may notify for it (another session at the same address may not).
-    if (!mayActFor(this.current(observedWith), n.peer)) {
+    if (!mayActFor(registration, n.peer)) {
       metrics?.notifications.inc({ outcome: 'forbidden' });
       return;
     }
@@ -238,14 +272,9 @@ export class DeviceOperations {
       return;
     }
     if (n.observe === undefined) observations.remove(obs); // a notification without Observe ends it (RFC 7641 §3.2)
-    const registration = this.current(observedWith);
-    if (registration.registrationId !== obs.registrationId) {
-      metrics?.notifications.inc({ outcome: 'unknown' });
-      return;
-    }
     let leaves;
     try {
-      leaves = request.decodeNotification(n, { registration, model: this.opts.model }, out).leaves;
+      leaves = decodeObserved(obs.paths, obs.composite, obs.contentFormat, n, { registration, model: this.opts.model }).leaves;
     } catch (err) {
       metrics?.notifications.inc({ outcome: 'undecodable' });
       logger.warn({ endpoint: obs.endpoint, paths: obs.paths.map(String), err }, 'lwm2m: notification could not be decoded');

@@ -1,25 +1,70 @@
 import { isNewerNotification } from '../../protocol/coap/observe.ts';
-import { tokenKey } from '../../protocol/coap/token.ts';
-import type { ObservationHandle } from '../../protocol/coap/types.ts';
+import type { ObservationControl } from '../../protocol/coap/types.ts';
 import type { LwM2mPath } from '../../protocol/lwm2m/path.ts';
+import { type Shared, SharedValues } from '../../protocol/shared-values.ts';
 
-/** One observation this server process holds on a device (RFC 7641 §3; OMA TS Core §6.4.1). */
-export interface Observation {
+/** What an observation is made of; `ObservationRegistry.add` turns it into the compact `Observation` it keeps. */
+export interface NewObservation {
   readonly endpoint: string;
-  /** The registration it was made under: a new Register drops it (observations do not survive a new Register: OMA TS Core 1.1 §6.2.1 Register, §6.4 Information Reporting). */
   readonly registrationId: string;
   /** One path (Observe) or several (Observe-Composite). */
   readonly paths: readonly LwM2mPath[];
   readonly composite: boolean;
-  readonly token: Buffer;
+  /** The CoAP observation: token, active and passive cancel. */
+  readonly control: ObservationControl;
   /** The format asked for (Accept); a notification without Content-Format is read in it. */
   readonly contentFormat?: number;
-  readonly handle: ObservationHandle;
-  readonly createdAt: number;
+  /** Observe number of the first answer (RFC 7641 §4.4). */
+  readonly lastSeq?: number;
+  /** When the first answer arrived (ms, `performance.now()`). */
+  readonly lastReceivedAt: number;
+}
+
+/**
+ * One observation this server process holds on a device (RFC 7641 §3; OMA TS Core §6.4.1), compact because a server
+ * holds one per observed object of every device: the paths are shared with every observation of the same paths, the
+ * registration is named by its id (the cached registration is looked up per notification), the CoAP observation holds
+ * the token and the request, and there are no closures.
+ */
+export class Observation {
   /** Observe number of the newest notification accepted so far (RFC 7641 §4.4). */
-  lastSeq?: number;
+  lastSeq: number | undefined;
   /** When that notification arrived (ms, process clock). */
-  lastReceivedAt?: number;
+  lastReceivedAt: number | undefined;
+
+  constructor(
+    readonly endpoint: string,
+    /** The registration it was made under: a new Register drops it (observations do not survive a new Register: OMA TS Core 1.1 §6.2.1 Register, §6.4 Information Reporting). */
+    readonly registrationId: string,
+    /** Its paths and their key, shared by every observation of the same paths. */
+    readonly target: Shared<readonly LwM2mPath[]>,
+    readonly composite: boolean,
+    readonly control: ObservationControl,
+    readonly contentFormat: number | undefined,
+    lastSeq: number | undefined,
+    lastReceivedAt: number | undefined,
+  ) {
+    this.lastSeq = lastSeq;
+    this.lastReceivedAt = lastReceivedAt === undefined ? undefined : Math.floor(lastReceivedAt);
+  }
+
+  /** One path (Observe) or several (Observe-Composite). */
+  get paths(): readonly LwM2mPath[] {
+    return this.target.value;
+  }
+
+  /** `observationKey(paths)`. */
+  get key(): string {
+    return this.target.key;
+  }
+
+  get token(): Buffer {
+    return this.control.token;
+  }
+
+  get tokenKey(): string {
+    return this.control.tokenKey;
+  }
 }
 
 /** Counters of what happened to notifications (for metrics and tests). */
@@ -41,42 +86,57 @@ export function observationKey(paths: readonly LwM2mPath[]): string {
 
 /**
  * The active observations of this server process, per endpoint and by token. Observation state belongs to the process
- * owning the socket the device talks to; it is not shared through Redis.
+ * owning the socket the device talks to; it is not shared through Redis. An endpoint's observations are a small array
+ * (one per observed object), not a map of their own.
  */
 export class ObservationRegistry {
   readonly counters: NotificationCounters = { accepted: 0, stale: 0, unknown: 0 };
-  private readonly byEndpoint = new Map<string, Map<string, Observation>>();
+  private readonly byEndpoint = new Map<string, Observation[]>();
   private readonly byToken = new Map<string, Observation>();
+  private readonly pathSets = new SharedValues<readonly LwM2mPath[]>();
 
-  /** Adds `obs`; an observation of the same endpoint and paths is replaced, and forgotten (passive cancel). */
-  add(obs: Observation): Observation | undefined {
-    let map = this.byEndpoint.get(obs.endpoint);
-    if (!map) {
-      map = new Map();
-      this.byEndpoint.set(obs.endpoint, map);
+  /**
+   * Adds an observation and returns the record kept; an observation of the same endpoint and paths is replaced, and
+   * forgotten (passive cancel).
+   */
+  add(o: NewObservation): Observation {
+    const target = this.pathSets.acquire(observationKey(o.paths), () => Object.freeze([...o.paths]));
+    const obs = new Observation(o.endpoint, o.registrationId, target, o.composite, o.control, o.contentFormat, o.lastSeq, o.lastReceivedAt);
+    let list = this.byEndpoint.get(obs.endpoint);
+    if (!list) {
+      list = [];
+      this.byEndpoint.set(obs.endpoint, list);
     }
-    const key = observationKey(obs.paths);
-    const previous = map.get(key);
-    if (previous) {
-      this.byToken.delete(tokenKey(previous.token));
-      previous.handle.forget();
+    const i = list.findIndex((p) => p.key === obs.key);
+    if (i >= 0) {
+      const previous = list[i];
+      this.forgetToken(previous);
+      previous.control.forget();
+      list[i] = obs;
+    } else {
+      list.push(obs);
     }
-    map.set(key, obs);
-    this.byToken.set(tokenKey(obs.token), obs);
-    return previous;
+    this.byToken.set(obs.tokenKey, obs);
+    return obs;
   }
 
   get(endpoint: string, paths: readonly LwM2mPath[]): Observation | undefined {
-    return this.byEndpoint.get(endpoint)?.get(observationKey(paths));
+    const key = observationKey(paths);
+    return this.byEndpoint.get(endpoint)?.find((o) => o.key === key);
+  }
+
+  /** The observation registered under a token (`tokenKey`), if any. */
+  byTokenKey(key: string): Observation | undefined {
+    return this.byToken.get(key);
   }
 
   /** True while `obs` is still the registered observation for its token (not replaced or removed). */
   isCurrent(obs: Observation): boolean {
-    return this.byToken.get(tokenKey(obs.token)) === obs;
+    return this.byToken.get(obs.tokenKey) === obs;
   }
 
   list(endpoint: string): Observation[] {
-    return [...(this.byEndpoint.get(endpoint)?.values() ?? [])];
+    return [...(this.byEndpoint.get(endpoint) ?? [])];
   }
 
   /** Number of observations held for every endpoint together. */
@@ -84,13 +144,21 @@ export class ObservationRegistry {
     return this.byToken.size;
   }
 
-  /** Removes an observation without telling the device (the caller cancels or forgets the handle). */
+  /** Distinct path sets the observations share. */
+  pathSetCount(): number {
+    return this.pathSets.size;
+  }
+
+  /** Removes an observation without telling the device (the caller cancels or forgets its control). */
   remove(obs: Observation): boolean {
     if (!this.isCurrent(obs)) return false;
-    this.byToken.delete(tokenKey(obs.token));
-    const map = this.byEndpoint.get(obs.endpoint);
-    map?.delete(observationKey(obs.paths));
-    if (map && map.size === 0) this.byEndpoint.delete(obs.endpoint);
+    this.forgetToken(obs);
+    const list = this.byEndpoint.get(obs.endpoint);
+    if (list) {
+      const i = list.indexOf(obs);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) this.byEndpoint.delete(obs.endpoint);
+    }
     return true;
   }
 
@@ -99,14 +167,14 @@ export class ObservationRegistry {
    * notification is answered with RST (RFC 7641 §3.6). Returns how many there were.
    */
   dropAll(endpoint: string): number {
-    const map = this.byEndpoint.get(endpoint);
-    if (!map) return 0;
+    const list = this.byEndpoint.get(endpoint);
+    if (!list) return 0;
     this.byEndpoint.delete(endpoint);
-    for (const obs of map.values()) {
-      this.byToken.delete(tokenKey(obs.token));
-      obs.handle.forget();
+    for (const obs of list) {
+      this.forgetToken(obs);
+      obs.control.forget();
     }
-    return map.size;
+    return list.length;
   }
 
   /** Forgets every observation of every endpoint (server stop). */
@@ -132,8 +200,14 @@ export class ObservationRegistry {
       }
     }
     if (seq !== undefined) obs.lastSeq = seq;
-    obs.lastReceivedAt = receivedAt;
+    obs.lastReceivedAt = Math.floor(receivedAt); // whole ms stay small integers in the record, not boxed numbers
     this.counters.accepted++;
     return true;
+  }
+
+  /** Drops `obs` from the token index and releases its share of the path set. */
+  private forgetToken(obs: Observation): void {
+    if (this.byToken.get(obs.tokenKey) === obs) this.byToken.delete(obs.tokenKey);
+    this.pathSets.release(obs.target);
   }
 }

@@ -21,8 +21,6 @@ export interface ObserveResult {
 export interface ObserveRequestLike extends DownlinkRequest<ObserveResult> {
   readonly paths: readonly LwM2mPath[];
   readonly composite: boolean;
-  /** Decodes a notification (RFC 7641 §4.2) into leaves, reading a missing Content-Format as the format asked for. */
-  decodeNotification(response: IncomingResponse, ctx: DownlinkContext, request: OutgoingRequest): { leaves: LwM2mLeaf[]; contentFormat: number };
 }
 
 /** Observe (OMA TS Core §6.4.1): GET with Observe=0 on /O[/I[/R[/RI]]], first answer 2.05 with Observe. */
@@ -39,7 +37,7 @@ export class ObserveRequest implements ObserveRequestLike {
     const p = toPath(path);
     requireLevels('Observe', p, [1, 2, 3, 4], 'an object, object instance, resource or resource instance');
     this.paths = [p];
-    this.description = `Observe ${p.toString()}`;
+    this.description = observeDescription(this.paths, false);
   }
 
   build(ctx: DownlinkContext): OutgoingRequest {
@@ -50,14 +48,8 @@ export class ObserveRequest implements ObserveRequestLike {
 
   parse(response: IncomingResponse, ctx: DownlinkContext, request: OutgoingRequest): ObserveResult {
     expectCode(response, '2.05', ctx, this.description);
-    const { leaves, contentFormat } = this.decodeNotification(response, ctx, request);
+    const { leaves, contentFormat } = decodeObserved(this.paths, this.composite, request.accept, response, ctx, this.description);
     return { paths: this.paths, leaves, contentFormat, observing: response.observe !== undefined };
-  }
-
-  decodeNotification(response: IncomingResponse, ctx: DownlinkContext, request: OutgoingRequest): { leaves: LwM2mLeaf[]; contentFormat: number } {
-    const { expected } = readFormats(ctx, shapeOf(this.paths[0]), request.accept);
-    const r = readResult(response, this.paths[0], expected, ctx, this.description);
-    return { leaves: r.leaves, contentFormat: r.contentFormat };
   }
 }
 
@@ -73,7 +65,7 @@ export class ObserveCompositeRequest implements ObserveRequestLike {
     private readonly opts: { contentFormat?: 110 | 112 } = {},
   ) {
     this.paths = compositePaths(paths, 'Observe-Composite');
-    this.description = `Observe-Composite ${this.paths.join(',')}`;
+    this.description = observeDescription(this.paths, true);
   }
 
   build(ctx: DownlinkContext): OutgoingRequest {
@@ -83,12 +75,34 @@ export class ObserveCompositeRequest implements ObserveRequestLike {
 
   parse(response: IncomingResponse, ctx: DownlinkContext, request: OutgoingRequest): ObserveResult {
     expectCode(response, '2.05', ctx, this.description);
-    const { leaves, contentFormat } = this.decodeNotification(response, ctx, request);
+    const { leaves, contentFormat } = decodeObserved(this.paths, this.composite, request.accept, response, ctx, this.description);
     return { paths: this.paths, leaves, contentFormat, observing: response.observe !== undefined };
   }
+}
 
-  decodeNotification(response: IncomingResponse, ctx: DownlinkContext, request: OutgoingRequest): { leaves: LwM2mLeaf[]; contentFormat: number } {
-    const { leaves, contentFormat } = decodeAnswerLeaves(response, undefined, request.accept, ctx, this.description);
-    return { leaves: leaves.filter((l) => this.paths.some((p) => p.contains(l.path))), contentFormat };
+/** How errors name an Observe or Observe-Composite of `paths`. */
+export function observeDescription(paths: readonly LwM2mPath[], composite: boolean): string {
+  return composite ? `Observe-Composite ${paths.join(',')}` : `Observe ${paths[0].toString()}`;
+}
+
+/**
+ * Decodes an answer or notification (RFC 7641 §4.2) of an observation of `paths` made asking for `accept`: a missing
+ * Content-Format is read as the format asked for; a composite keeps the leaves under its paths. Needs only what an
+ * observation record keeps, not the request object.
+ */
+export function decodeObserved(
+  paths: readonly LwM2mPath[],
+  composite: boolean,
+  accept: number | undefined,
+  response: IncomingResponse,
+  ctx: DownlinkContext,
+  description = observeDescription(paths, composite),
+): { leaves: LwM2mLeaf[]; contentFormat: number } {
+  if (composite) {
+    const { leaves, contentFormat } = decodeAnswerLeaves(response, undefined, accept, ctx, description);
+    return { leaves: leaves.filter((l) => paths.some((p) => p.contains(l.path))), contentFormat };
   }
+  const { expected } = readFormats(ctx, shapeOf(paths[0]), accept);
+  const r = readResult(response, paths[0], expected, ctx, description);
+  return { leaves: r.leaves, contentFormat: r.contentFormat };
 }
