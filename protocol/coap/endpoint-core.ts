@@ -106,7 +106,7 @@ export class EndpointCore implements ClientHost, ServerHost, TransmissionHost, O
 
   stats(): EndpointStats {
     this.dedup.prune(monotonicNow());
-    return { inFlight: this.inFlight, dedupEntries: this.dedup.size, observations: this.observations.size, ...this.counters };
+    return { inFlight: this.inFlight, dedupEntries: this.dedup.size, observations: this.observations.size, observationShared: this.observations.shared, ...this.counters };
   }
 
   warn(err: unknown): void {

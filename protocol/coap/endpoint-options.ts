@@ -59,6 +59,8 @@ export interface EndpointStats {
   dedupEntries: number;
   /** Observations held in the client role (`observe()`), against `maxObservations`. */
   observations: number;
+  /** Distinct peers and registration requests those observations share (one copy each, see `SharedValues`). */
+  observationShared: { peers: number; requests: number };
   /** Datagrams received. */
   received: number;
   /** Datagrams sent (retransmissions included). */

@@ -63,6 +63,36 @@ describe('Observe (RFC 7641)', () => {
     expect(await handle.cancel()).toBeUndefined();
   });
 
+  it('observations share one copy of their peer and of their request, dispatch by token to one handler, and release both when they end', async () => {
+    const server = await track(endpoint());
+    const devices = [await device(), await device()];
+    const seen: IncomingResponse[] = [];
+    const onNotify = (n: IncomingResponse) => seen.push(n); // one handler for every observation
+    const req = { method: 'GET', uriPath: ['3', '0', '9'], accept: 0 } as const;
+    const handles = [];
+    for (const d of devices) handles.push(await server.observe(d.ep.localAddress, req, onNotify));
+    handles.push(await server.observe(devices[0].ep.localAddress, { method: 'GET', uriPath: ['3', '0', '9'] }, onNotify)); // no Accept: another request
+    expect(server.stats().observations).toBe(3);
+    expect(server.stats().observationShared).toEqual({ peers: 2, requests: 2 });
+    expect(handles[0].observation.tokenKey).toBe(handles[0].token.toString('latin1'));
+
+    await devices[1].ep.notify(server.localAddress, handles[1].token, { code: '2.05', payload: Buffer.from('b') });
+    await devices[0].ep.notify(server.localAddress, handles[2].token, { code: '2.05', payload: Buffer.from('c') });
+    await until(() => seen.length === 2);
+    expect(seen.map((n) => [n.payload.toString(), n.token.toString('hex'), n.peer.port])).toEqual([
+      ['b', handles[1].token.toString('hex'), devices[1].ep.localAddress.port],
+      ['c', handles[2].token.toString('hex'), devices[0].ep.localAddress.port],
+    ]);
+
+    handles[0].observation.forget();
+    expect(server.stats().observationShared).toEqual({ peers: 2, requests: 2 });
+    expect((await handles[1].observation.cancel())?.code).toBe('2.05');
+    expect(devices[1].requests.at(-1)?.observe).toBe(1);
+    expect(server.stats().observationShared).toEqual({ peers: 1, requests: 1 });
+    handles[2].forget();
+    expect(server.stats()).toMatchObject({ observations: 0, observationShared: { peers: 0, requests: 0 } });
+  });
+
   it('passive cancel: forget() makes the next CON notification come back as reset', async () => {
     const server = await track(endpoint());
     const { ep: dev } = await device();

@@ -172,3 +172,29 @@ describe('Send (POST /dp)', () => {
     expect((await post(undefined, '12')).code).toBe('4.15');
   });
 });
+
+describe('Observe with a registration cache that lost the device', () => {
+  it('delivers a notification with the stored registration, and two devices observing the same path share its record', async () => {
+    const small = await startTestServer({ registrationCacheEntries: 1 });
+    const mine: FakeDevice[] = [];
+    try {
+      for (const ep of ['evicted1', 'evicted2']) {
+        const d = await FakeDevice.start(serverPeer(small), small.model);
+        mine.push(d);
+        expect((await d.register({ query: [`ep=${ep}`, 'lt=300', 'lwm2m=1.1'], links: LINKS_11 })).code).toBe('2.01');
+        d.set('/3/0/9', 10);
+      }
+      const [first, second] = [await small.server.observe('evicted1', '/3/0/9'), await small.server.observe('evicted2', '/3/0/9')];
+      expect(first.observation?.paths).toBe(second.observation?.paths);
+      expect(small.server.registrationsCached).toBe(1); // only evicted2 is cached now
+      const events: NotificationEvent[] = [];
+      small.server.on('notification', (e) => events.push(e));
+      await mine[0].notify(mine[0].lastObserve()!.token, [leaf('/3/0/9', 11)], '/3/0/9', 5);
+      await until(() => events.length === 1);
+      expect([events[0].endpoint, events[0].registration.endpoint, events[0].leaves[0].value]).toEqual(['evicted1', 'evicted1', 11]);
+    } finally {
+      for (const d of mine) await d.close();
+      await small.close();
+    }
+  });
+});
