@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isProtocolError } from '../../../protocol/errors.ts';
 import { OptionNumber } from '../../../protocol/coap/constants.ts';
 import { blockOption, getObserve, uintOption } from '../../../protocol/coap/options.ts';
-import { CoapType, type IncomingRequest, type IncomingResponse, type Peer } from '../../../protocol/coap/types.ts';
+import { CoapType, type IncomingRequest, type IncomingResponse, type OutgoingRequest, type Peer } from '../../../protocol/coap/types.ts';
 import { closeAfterEach, endpoint, RawPeer, sleep } from './udp-helpers.ts';
 
 const track = closeAfterEach();
@@ -68,7 +68,7 @@ describe('Observe (RFC 7641)', () => {
     const devices = [await device(), await device()];
     const seen: IncomingResponse[] = [];
     const onNotify = (n: IncomingResponse) => seen.push(n); // one handler for every observation
-    const req = { method: 'GET', uriPath: ['3', '0', '9'], accept: 0 } as const;
+    const req: OutgoingRequest = { method: 'GET', uriPath: ['3', '0', '9'], accept: 0 };
     const handles = [];
     for (const d of devices) handles.push(await server.observe(d.ep.localAddress, req, onNotify));
     handles.push(await server.observe(devices[0].ep.localAddress, { method: 'GET', uriPath: ['3', '0', '9'] }, onNotify)); // no Accept: another request
