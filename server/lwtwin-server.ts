@@ -23,6 +23,7 @@ import { RedisSecurityStore } from './security/redis-security-store.ts';
 import { startBootstrap, type BootstrapHandle } from './bootstrap/bootstrap-wiring.ts';
 import type { SecurityStore } from './security/security-store.ts';
 import { migrateLayout } from './store/migrate-layout.ts';
+import { backfillNumberIndex } from './twin/number-index.ts';
 import { FleetCoordinator } from './fleet/fleet-coordinator.ts';
 import { createRedisClient } from './store/redis-client.ts';
 import { TwinSync } from './sync/twin-sync.ts';
@@ -291,6 +292,17 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
     cleanups.push(() => app.close());
     const httpPort = (app.server.address() as { port: number }).port;
     const host = config.httpHost === '0.0.0.0' ? '127.0.0.1' : config.httpHost;
+    // Twins written before the numeric range index existed are indexed once, in the background; range queries scan
+    // until it is done (server/twin/number-index.ts). Started last: a command defined on the shared auto-pipelined
+    // client (defineCommand) while one of its commands waits in a pipeline breaks that pipeline in ioredis.
+    const backfill = new AbortController();
+    const backfilled = backfillNumberIndex(redis, keys, { logger, signal: backfill.signal }).catch((err: Error) => {
+      if (!backfill.signal.aborted) logger.warn({ err: err.message }, 'numeric range index backfill failed; range queries scan until the next start');
+    });
+    cleanups.push(async () => {
+      backfill.abort();
+      await backfilled;
+    });
     logger.info({ coapPort: endpoint.localAddress.port, coapsPort, httpPort, serverId: config.serverId, dtlsCidPrefix: cidPrefix.toString('hex') }, 'lwtwin server started');
     return {
       config,

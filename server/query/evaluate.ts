@@ -3,7 +3,7 @@ import type { Projection, QueryAst } from './ast.ts';
 import { compileAggregation, type AggregateRow } from './aggregate.ts';
 import { compilePredicate, compileValue, type Predicate } from './compile-expression.ts';
 import { formatQuery } from './format.ts';
-import { extractIndexHints, type IndexHint } from './index-hints.ts';
+import { extractIndexHints, extractRangeHints, type IndexHint, type RangeHint } from './index-hints.ts';
 import { parseCondition, parseQuery } from './parser.ts';
 import { QueryError } from './query-error.ts';
 
@@ -29,6 +29,8 @@ export interface CompiledQuery {
   readonly top?: number;
   /** Equality conditions a store may use to narrow candidates before calling `matches` (index-hints.ts). */
   readonly indexHints: readonly IndexHint[];
+  /** Numeric range conditions a store may use the same way (index-hints.ts). */
+  readonly rangeHints: readonly RangeHint[];
   /** True when the twin satisfies the WHERE clause (always true without one). */
   matches(twin: object): boolean;
   /**
@@ -91,6 +93,7 @@ function build(text: string, ast: QueryAst): CompiledQuery {
     hash: hashText(canonical),
     isAggregate,
     indexHints: Object.freeze(extractIndexHints(ast.where)),
+    rangeHints: Object.freeze(extractRangeHints(ast.where)),
     matches: (twin) => matches(twin),
     project,
     aggregate,

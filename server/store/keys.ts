@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
  *
  * - Per-device keys carry the endpoint in a hash tag (`{ep}`), so all keys of one device land in one cluster slot and
  *   change together in one Lua script or MULTI.
- * - Fleet-wide indexes (registration expiry, the sorted twin index, the tag index) are split into INDEX_SHARDS shards;
+ * - Fleet-wide indexes (registration expiry, the sorted twin index, the tag index, the numeric range index) are split into INDEX_SHARDS shards;
  *   a device's entries live in shard `indexShard(ep)`, whose keys share the hash tag `{idx:<n>}`. No script spans
  *   two slots: a device's script touches only its `{ep}` keys, and its index entries are written by separate
  *   single-slot commands, so an index is a hint that readers check against the device's own keys (see the stores).
@@ -131,6 +131,18 @@ export class RedisKeys {
   /** Set of one index shard: its devices whose tag leaf `path` equals `value` (JSON-encoded). */
   twinValueIndex(shard: number, path: string, value: string): string {
     return `${this.prefix}twin:tag:${this.shardTag(shard)}:${path}=${value}`;
+  }
+  /**
+   * Sorted set of one index shard: the numeric range index of the twin leaf `path` (`properties.reported.a.b`,
+   * `tags.x`, `properties.desired.y`), members `<ep>\0<value JSON>[\0<reported timestamp>]` scored by the number
+   * (server/twin/number-index.ts).
+   */
+  twinNumberIndex(shard: number, path: string): string {
+    return `${this.prefix}twin:num:${this.shardTag(shard)}:${path}`;
+  }
+  /** String: `ready` once the numeric range index covers every twin (set by its backfill; absent: queries scan). */
+  twinNumberIndexState(): string {
+    return `${this.prefix}twin:num:state`;
   }
   /** Pub/sub channel for twin change events (so every server process can invalidate its cache). */
   twinChanges(): string {

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ServerError } from '../errors.ts';
+import { inRange } from '../query/index-hints.ts';
 import { compareDeviceIds } from '../query/paging.ts';
 import { applyTwinPatch, tagLeaves, validateTwinPatch, type TagLeaf, type TwinPatch } from './twin-patch.ts';
 import { applyReportedFields, prepareReportedUpdates, type ReportedUpdate } from './reported-fields.ts';
@@ -212,6 +213,12 @@ export class MemoryTwinStore implements TwinStore {
       {
         idsAfter: async (after, limit) => this.sortedIds().filter((id) => after === undefined || compareDeviceIds(id, after) > 0).slice(0, limit),
         tagCandidates: async (path, values) => values.flatMap((v) => [...(this.backend.tagIndex.get(`${path}=${v}`) ?? [])]),
+        // exact, by looking at every twin: the in-memory stand-in for the Redis store's numeric range index
+        rangeCandidates: async (hint) => {
+          const ids = [...this.backend.twins.keys()];
+          const twins = await Promise.all(ids.map((id) => this.get(id)));
+          return ids.filter((_, i) => inRange(hint.path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], twins[i]), hint));
+        },
         load: (ids) => Promise.all(ids.map((id) => this.get(id))),
       },
       query,

@@ -6,6 +6,8 @@
  * - `twinReported(ep)`: hash, one field per reported leaf, `[value, timestampMs, source]` (reported-fields.ts);
  * - `twinSortedIndex(shard)`: the device ids of one index shard in lexicographic order; queries merge the shards;
  * - `twinValueIndex(shard, 'tags.<path>', JSON(value))`: the shard's devices per tag leaf value;
+ * - `twinNumberIndex(shard, path)`: the numeric range index of one leaf path under tags / desired / reported
+ *   (number-index.ts), kept the same way as the tag index;
  * - `twinChanges()`: pub/sub channel of `TwinChange` messages, published by the scripts in the same atomic step as
  *   the write (PUBLISH reaches every node of a cluster).
  * Every write of a device is one Lua script on its two `{ep}` keys (server/twin/lua, header comments list KEYS and
@@ -28,6 +30,7 @@ import { assembleTwin, HeaderField, newTwinHeader, SYNC_FIELD_PREFIX } from './t
 import { desiredProperty, reportedLeaf, reportedNode, tagsProperty } from './twin-property.ts';
 import { runQuery, type QueryOptions, type QueryPage, type QueryPageRequest, type QuerySource, type TwinQuery } from './twin-query.ts';
 import { RedisChangeFeed } from './redis-change-feed.ts';
+import { isNumberJson, missingFrom, NumberIndex, REPORTED_PREFIX, sectionNumbers, twinNumbers, type NumberEntry } from './number-index.ts';
 import { checkEndpoint, checkSyncStatus, deletedLeaves, initialTags, notFound, preconditionFailed } from './twin-store-checks.ts';
 import type {
   ApplyResult,
@@ -84,6 +87,7 @@ export class RedisTwinStore implements TwinStore {
 
   private readonly redis: RedisClient;
   private readonly keys: RedisKeys;
+  private readonly numbers: NumberIndex;
 
   constructor(options: RedisTwinStoreOptions) {
     this.redis = options.redis;
@@ -92,6 +96,7 @@ export class RedisTwinStore implements TwinStore {
     this.maxAttempts = options.maxAttempts ?? 16;
     this.queryOptions = options.query ?? {};
     this.feed = new RedisChangeFeed(this.redis, this.keys.twinChanges(), options.logger);
+    this.numbers = new NumberIndex(this.redis, this.keys);
     // numberOfKeys from the file name: the keys then come first, which is what ioredis routes a cluster command by
     for (const [name, lua] of Object.entries(SCRIPTS)) {
       this.redis.defineCommand(COMMAND_PREFIX + name, { lua, numberOfKeys: Number(/-(\d+)\.lua$/.exec(SCRIPT_FILES[name as ScriptName])![1]) });
@@ -109,8 +114,9 @@ export class RedisTwinStore implements TwinStore {
     const now = this.now();
     const existing = await this.get(ep);
     if (existing) return existing;
-    const { header, tagLeaves: leaves } = newTwinHeader(now, initialTags(init.tags, now));
-    await this.indexAdd(ep, leaves);
+    const tags = initialTags(init.tags, now);
+    const { header, tagLeaves: leaves } = newTwinHeader(now, tags);
+    await Promise.all([this.indexAdd(ep, leaves), this.numbers.add(sectionNumbers(ep, 'tags', tags))]);
     const args = [this.keys.twinChanges(), this.message(ep, ['created'], 1), ...Object.entries(header).flat()];
     await this.script('ensure', [this.keys.twin(ep)], args);
     const twin = await this.get(ep);
@@ -125,15 +131,22 @@ export class RedisTwinStore implements TwinStore {
   private async deleteNow(ep: string): Promise<boolean> {
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       if (attempt > 0) await backoff(attempt);
-      const [tags, bver] = await this.redis.hmget(this.keys.twin(ep), HeaderField.tags, HeaderField.backEndVersion);
+      const [tags, bver, desired] = await this.redis.hmget(this.keys.twin(ep), HeaderField.tags, HeaderField.backEndVersion, HeaderField.desired);
       if (tags === null || bver === null) return false;
       const leaves = tagLeaves(JSON.parse(tags) as TwinObject);
       const keys = [this.keys.twin(ep), this.keys.twinReported(ep)];
-      const done = Number(await this.script('delete', keys, [bver, this.keys.twinChanges(), this.message(ep, ['deleted'], 0)]));
+      const reply = (await this.script('delete', keys, [bver, this.keys.twinChanges(), this.message(ep, ['deleted'], 0)])) as (number | string)[];
+      const done = Number(reply[0]);
       if (done === -1) return false;
       if (done === 1) {
+        const reported: [string, string][] = [];
+        for (let i = 1; i + 1 < reply.length; i += 2) reported.push([String(reply[i]), String(reply[i + 1])]);
         const shard = indexShard(ep);
-        await Promise.all([this.redis.zrem(this.keys.twinSortedIndex(shard), ep), ...leaves.map((l) => this.redis.srem(this.indexKey(ep, l), ep))]);
+        await Promise.all([
+          this.redis.zrem(this.keys.twinSortedIndex(shard), ep),
+          ...leaves.map((l) => this.redis.srem(this.indexKey(ep, l), ep)),
+          this.numbers.remove(twinNumbers(ep, tags, desired, reported)),
+        ]);
         return true;
       }
     }
@@ -169,8 +182,11 @@ export class RedisTwinStore implements TwinStore {
       }
       const sections: TwinChangeSection[] = [...(outcome.tagsChanged ? ['tags' as const] : []), ...(outcome.desiredChanged ? ['desired' as const] : [])];
       const { removed, added } = outcome.tagIndex;
-      // new tag entries before the commit, old ones removed after it: the index never misses a current tag
-      await this.indexAdd(ep, added, false);
+      const numbersBefore = [...sectionNumbers(ep, 'tags', JSON.parse(tags) as TwinObject), ...sectionNumbers(ep, 'properties.desired', JSON.parse(desired) as TwinObject)];
+      const numbersAfter = [...sectionNumbers(ep, 'tags', outcome.tags), ...sectionNumbers(ep, 'properties.desired', outcome.desired as TwinObject)];
+      const staleNumbers = missingFrom(numbersAfter, numbersBefore);
+      // new index entries before the commit, old ones removed after it: the indexes never miss a current value
+      await Promise.all([this.indexAdd(ep, added, false), this.numbers.add(missingFrom(numbersBefore, numbersAfter))]);
       const args = [
         bver,
         opts.ifMatch !== undefined ? version : '',
@@ -184,7 +200,7 @@ export class RedisTwinStore implements TwinStore {
       const [status] = (await this.script('patch', [this.keys.twin(ep)], args)) as number[];
       if (status === -1) throw notFound(ep);
       if (status === 1) {
-        if (removed.length > 0) await this.indexRemoveStale(ep, removed);
+        if (removed.length > 0 || staleNumbers.length > 0) await this.indexRemoveStale(ep, removed, staleNumbers);
         const twin = await this.get(ep);
         if (!twin) throw notFound(ep);
         return { twin, changedDesired: outcome.changedDesired };
@@ -198,6 +214,14 @@ export class RedisTwinStore implements TwinStore {
     if (groups.size === 0) return { devices: [] };
     const channel = this.keys.twinChanges();
     const maxSize = String(MAX_REPORTED_BYTES);
+    // numeric range index: the members of the new numbers before the scripts, the ones they report gone after them
+    const fresh = new Map<string, NumberEntry[]>();
+    for (const [ep, { prepared }] of groups) {
+      const entries: NumberEntry[] = [];
+      for (const u of prepared) if (isNumberJson(u.valueJson)) entries.push({ ep, path: REPORTED_PREFIX + u.field, value: u.valueJson, ts: String(u.ts) });
+      if (entries.length > 0) fresh.set(ep, entries);
+    }
+    if (fresh.size > 0) await this.numbers.add([...fresh.values()].flat());
     // one script call per device, each on its own slot; issued in one tick, so an auto-pipelined client sends them
     // together (per cluster node)
     const replies = [...groups].map(([ep, { prepared }]) => {
@@ -209,12 +233,22 @@ export class RedisTwinStore implements TwinStore {
       );
     });
     const devices: DeviceApplyResult[] = [];
+    const gone: NumberEntry[] = [];
+    let failure: Error | undefined;
     let i = 0;
     for (const [ep, { rejected }] of groups) {
       const outcome = await replies[i++];
-      if ('err' in outcome) throw ServerError.internal(`applyReported failed for ${ep}: ${outcome.err.message}`, outcome.err);
-      devices.push(parseApplyReply(ep, outcome.reply as (number | string)[], rejected));
+      if ('err' in outcome) {
+        failure ??= ServerError.internal(`applyReported failed for ${ep}: ${outcome.err.message}`, outcome.err);
+        continue;
+      }
+      const reply = outcome.reply as (number | string)[];
+      devices.push(parseApplyReply(ep, reply, rejected));
+      if (Number(reply[0]) === 0) gone.push(...(fresh.get(ep) ?? []));
+      else gone.push(...goneNumbers(ep, reply));
     }
+    if (gone.length > 0) await this.numbers.remove(gone);
+    if (failure) throw failure;
     return { devices };
   }
 
@@ -324,14 +358,16 @@ export class RedisTwinStore implements TwinStore {
   }
 
   /**
-   * After a committed patch: removes `ep` from the tag entries of the leaves it no longer has, then re-adds every
-   * leaf of its tags as they are now, so a concurrent patch from another process (which added its entries before
-   * committing) cannot lose an entry to this removal.
+   * After a committed patch: removes `ep` from the tag entries of the leaves it no longer has and the numeric index
+   * members of tags / desired numbers it no longer holds, then re-adds every entry of its tags and desired as they
+   * are now, so a concurrent patch from another process (which added its entries before committing) cannot lose an
+   * entry to this removal.
    */
-  private async indexRemoveStale(ep: string, removed: readonly TagLeaf[]): Promise<void> {
-    await Promise.all(removed.map((l) => this.redis.srem(this.indexKey(ep, l), ep)));
-    const tags = await this.redis.hget(this.keys.twin(ep), HeaderField.tags);
-    if (tags !== null) await this.indexAdd(ep, tagLeaves(JSON.parse(tags) as TwinObject), false);
+  private async indexRemoveStale(ep: string, removed: readonly TagLeaf[], staleNumbers: readonly NumberEntry[]): Promise<void> {
+    await Promise.all([...removed.map((l) => this.redis.srem(this.indexKey(ep, l), ep)), this.numbers.remove(staleNumbers)]);
+    const [tags, desired] = await this.redis.hmget(this.keys.twin(ep), HeaderField.tags, HeaderField.desired);
+    if (tags === null) return;
+    await Promise.all([this.indexAdd(ep, tagLeaves(JSON.parse(tags) as TwinObject), false), this.numbers.add(twinNumbers(ep, tags, desired, []))]);
   }
 
   private messagePrefix(ep: string, sections: TwinChangeSection[]): string {
@@ -365,6 +401,7 @@ export class RedisTwinStore implements TwinStore {
         );
         return perShard.flat();
       },
+      rangeCandidates: (hint) => this.numbers.candidates(hint),
       load: async (ids) => {
         const rows = await Promise.all(ids.map((id) => this.script('loadTwin', [this.keys.twin(id), this.keys.twinReported(id)], []) as Promise<string>));
         return ids.map((id, i) => unpackTwin(id, rows[i]));
@@ -386,6 +423,16 @@ function unpackTwin(ep: string, row: string): Twin | undefined {
     for (let i = 0; i < r.length; i += 2) reported.set(r[i], r[i + 1]);
   }
   return assembleTwin(ep, header, reported);
+}
+
+/** The numeric leaf values apply-reported-2.lua reports gone (after its changed and rejected lists). */
+function goneNumbers(ep: string, reply: (number | string)[]): NumberEntry[] {
+  let at = 4 + Number(reply[3]);
+  at += 1 + 2 * Number(reply[at]);
+  const count = Number(reply[at++]);
+  const out: NumberEntry[] = [];
+  for (let j = 0; j < count; j++, at += 3) out.push({ ep, path: REPORTED_PREFIX + String(reply[at]), value: String(reply[at + 1]), ts: String(reply[at + 2]) });
+  return out;
 }
 
 /** A short random pause before retrying a lost compare-and-set (grows with the attempt, at most ~50 ms). */

@@ -6,8 +6,10 @@
  *
  * Plan:
  * - Candidates: with `tags.*` or `deviceId` equality hints, the index (intersection over hints, union over each hint's
- *   values), sorted by deviceId (server/query `compareDeviceIds`); otherwise every id, in pages from the sorted id
- *   index. Other hints (connectionState, desired, reported) have no index here and are left to `matches`.
+ *   values); with numeric range hints and a store that has a range index (`rangeCandidates`), intersected with
+ *   those too unless the equality hints already left few candidates; sorted by deviceId (server/query
+ *   `compareDeviceIds`). Without either, every id, in pages from the sorted id index. Other hints (connectionState,
+ *   desired and reported equality on non-numbers) have no index here and are left to `matches`.
  * - Non-aggregate queries: candidates after the token's deviceId are loaded in batches (the next batch is fetched
  *   while the current one is evaluated), filtered with `matches` and projected until the page is full, TOP is
  *   reached, or the scan budget is spent. The token records the last deviceId consumed, so pages stay stable while
@@ -17,7 +19,7 @@
  *   rows paged by offset.
  */
 import type { CompiledQuery } from '../query/evaluate.ts';
-import type { IndexHint } from '../query/index-hints.ts';
+import type { IndexHint, RangeHint } from '../query/index-hints.ts';
 import { compareDeviceIds, ContinuationCodec, pageAggregateRows, resolvePageSize } from '../query/paging.ts';
 import type { Twin } from './twin.ts';
 
@@ -43,6 +45,11 @@ export interface QuerySource {
   idsAfter(after: string | undefined, limit: number): Promise<string[]>;
   /** Ids of twins whose tag leaf `path` (`tags.a.b`) equals one of `values` (JSON-encoded); any order. */
   tagCandidates(path: string, values: readonly string[]): Promise<string[]>;
+  /**
+   * Ids of twins whose leaf `hint.path` may be a number within the hint's bounds, any order, no duplicates; undefined
+   * when the store cannot narrow by it (no range index, or one still being built). Optional.
+   */
+  rangeCandidates?(hint: RangeHint): Promise<string[] | undefined>;
   /** The twins of `ids`, in the same order (undefined where a twin vanished). */
   load(ids: readonly string[]): Promise<(Twin | undefined)[]>;
 }
@@ -52,6 +59,11 @@ export interface QueryOptions {
   batchSize?: number;
   /** Twins one page call may load before it returns what it has, with a token. @defaultValue 100000 */
   scanBudget?: number;
+  /**
+   * Equality-index candidates up to this many are loaded as they are; above it, range hints narrow them further (a
+   * range lookup reads every member in range, which costs more than loading a few twins). @defaultValue 1000
+   */
+  fewCandidates?: number;
   /** Token codec; give every process the same secret. @defaultValue a codec with server/query's built-in key */
   codec?: ContinuationCodec;
 }
@@ -65,7 +77,7 @@ export async function runQuery(source: QuerySource, query: TwinQuery, page: Quer
   const codec = options.codec ?? defaultCodec;
   const pageSize = resolvePageSize(page.pageSize);
   const state = page.continuationToken === undefined || page.continuationToken === '' ? { returned: 0 } : codec.decode(query, page.continuationToken);
-  const candidates = await indexedCandidates(source, query.indexHints);
+  const candidates = await indexedCandidates(source, query.indexHints, query.rangeHints, options.fewCandidates ?? 1000);
 
   if (query.isAggregate) {
     const twins: Twin[] = [];
@@ -101,18 +113,26 @@ export async function runQuery(source: QuerySource, query: TwinQuery, page: Quer
 }
 
 /** Sorted candidate ids from the index hints, or undefined when no hint can use an index (full scan). */
-async function indexedCandidates(source: QuerySource, hints: readonly IndexHint[]): Promise<string[] | undefined> {
+async function indexedCandidates(source: QuerySource, hints: readonly IndexHint[], ranges: readonly RangeHint[], few: number): Promise<string[] | undefined> {
   let result: Set<string> | undefined;
-  for (const hint of hints) {
-    let ids: Iterable<string>;
-    if (hint.path === 'deviceId') ids = hint.values.filter((v): v is string => typeof v === 'string');
-    else if (hint.path.startsWith('tags.')) ids = await source.tagCandidates(hint.path, hint.values.map((v) => JSON.stringify(v)));
-    else continue;
-    const set = new Set(ids);
+  const narrow = (ids: Iterable<string>): void => {
+    const set = ids instanceof Set ? (ids as Set<string>) : new Set(ids);
     result = result === undefined ? set : new Set([...result].filter((id) => set.has(id)));
-    if (result.size === 0) break;
+  };
+  for (const hint of hints) {
+    if (hint.path === 'deviceId') narrow(hint.values.filter((v): v is string => typeof v === 'string'));
+    else if (hint.path.startsWith('tags.')) narrow(await source.tagCandidates(hint.path, hint.values.map((v) => JSON.stringify(v))));
+    if (result?.size === 0) return [];
   }
-  return result === undefined ? undefined : [...result].sort(compareDeviceIds);
+  if (source.rangeCandidates && (result === undefined || result.size > few)) {
+    for (const range of ranges) {
+      const ids = await source.rangeCandidates(range);
+      if (ids === undefined) break;
+      narrow(ids);
+      if (result!.size === 0) return [];
+    }
+  }
+  return result === undefined ? undefined : [...(result as Set<string>)].sort(compareDeviceIds);
 }
 
 /** Candidates after `after` in batches, loading batch n+1 while batch n is being evaluated. */

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, ApiError } from '../../scripts/cli/api-client.ts';
 import { startSimulator, type LocalSimulatorHandle } from '../../scripts/simulator/simulator.ts';
+import { Redis } from 'ioredis';
+import { indexShard, RedisKeys } from '../../server/store/keys.ts';
+import { testRedisUrl } from '../helpers/redis.ts';
 import { eventually, OPERATOR_TOKEN, READER_TOKEN, startTestServer, type TestServer } from '../helpers/server.ts';
 
 async function status(p: Promise<unknown>): Promise<{ status: number; body: any }> {
@@ -128,6 +131,40 @@ describe('end to end: twins over the HTTP API with simulated devices', () => {
     const bad = await status(t.api.post('/api/query', { query: `SELECT * FROM devices WHERE tags.fleet = ` }));
     expect(bad.status).toBe(400);
     expect(bad.body.details.position).toBeGreaterThan(30);
+  });
+
+  it('answers range queries on numeric reported values and tags, paging through the numeric range index', async () => {
+    const battery = 'properties.reported.device.batteryLevel';
+    const query = async (text: string, pageSize: number) => {
+      const rows: any[] = [];
+      let token: string | undefined;
+      do {
+        const page = await t.api.post('/api/query', { query: text, pageSize, ...(token ? { continuationToken: token } : {}) });
+        rows.push(...page.items);
+        token = page.continuationToken;
+      } while (token);
+      return rows;
+    };
+    // the server marked the index ready at start-up and indexes the devices' numbers as they report them
+    const redis = new Redis(testRedisUrl());
+    const keys = new RedisKeys(t.config.redisPrefix);
+    try {
+      await eventually(async () => (await redis.get(keys.twinNumberIndexState())) === 'ready', 'the numeric range index marked ready');
+      expect(await redis.zcard(keys.twinNumberIndex(indexShard('tw-1'), battery))).toBeGreaterThan(0);
+    } finally {
+      await redis.quit();
+    }
+    const all = await query(`SELECT deviceId, ${battery} AS b FROM devices WHERE ${battery} >= 0 AND ${battery} <= 100`, 1);
+    expect(all.map((r) => r.deviceId)).toEqual(['tw-0', 'tw-1', 'tw-2', 'tw-3']);
+    for (const r of all) expect(typeof r.b).toBe('number');
+    expect(await query(`SELECT deviceId FROM devices WHERE ${battery} < 0`, 10)).toEqual([]);
+    for (const [i, ep] of ['tw-0', 'tw-1', 'tw-2', 'tw-3'].entries()) await t.api.patch(`/api/devices/${ep}/twin`, { tags: { rank: i * 1.5 - 1 } });
+    expect((await query('SELECT deviceId FROM devices WHERE tags.rank > 0.5', 1)).map((r) => r.deviceId)).toEqual(['tw-2', 'tw-3']);
+    expect((await query('SELECT deviceId FROM devices WHERE tags.rank <= 0.5 AND tags.rank >= -1', 1)).map((r) => r.deviceId)).toEqual(['tw-0', 'tw-1']);
+    await t.api.patch('/api/devices/tw-3/twin', { tags: { rank: null } });
+    expect((await query('SELECT deviceId FROM devices WHERE tags.rank > 0.5', 1)).map((r) => r.deviceId)).toEqual(['tw-2']);
+    const bad = await status(t.api.post('/api/query', { query: `SELECT * FROM devices WHERE ${battery} < ` }));
+    expect(bad.status).toBe(400);
   });
 
   it('enforces bearer tokens and roles: 401 without a valid token, 403 with too weak a role', async () => {

@@ -11,7 +11,11 @@
   ARGV[5 + 5i ..] per update: field, value JSON ('null' = delete), timestamp ms, source, leaf size
 
   Returns {0} when the twin does not exist, else
-    {1, changed (0|1), version, nChanged, changedField..., nRejected, rejectedField, reason, ...}
+    {1, changed (0|1), version, nChanged, changedField..., nRejected, rejectedField, reason, ...,
+     nGone, field, valueJson, ts, ...}
+  where the last list names the numeric leaf values (value and timestamp) that are not, or no longer, stored: the
+  ones this call replaced or deleted and its own numbers that did not apply. The store removes their members from
+  the numeric range index (number-index.ts), which lives in other slots.
 ]]
 local header, fields = KEYS[1], KEYS[2]
 local cur = redis.call('HMGET', header, 'version', 'rsize', 'lastActivity')
@@ -23,10 +27,19 @@ local lastActivity, lastActivityRaw = storedActivity, cur[3]
 local maxSize = tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
 
--- Stored leaf: [valueJson,ts,"source"]
+-- Stored leaf: [valueJson,ts,"source"]; also returns the timestamp as stored
 local function parse(raw)
   local v, ts, src = string.match(raw, '^%[(.*),(%d+),"(%a+)"%]$')
-  return v, tonumber(ts), src
+  return v, tonumber(ts), src, ts
+end
+local gone = {}
+local function bury(field, v, tsRaw)
+  local c = string.byte(v, 1)
+  if c == 45 or (c >= 48 and c <= 57) then
+    gone[#gone + 1] = field
+    gone[#gone + 1] = v
+    gone[#gone + 1] = tsRaw
+  end
 end
 local function leafSize(field, v)
   if v == 'null' then return 0 end
@@ -67,10 +80,11 @@ for i = 0, n - 1 do
     table.insert(targets, 1, field)
     for _, target in ipairs(targets) do
       local raw = redis.call('HGET', fields, target)
-      local ov, ots
-      if raw then ov, ots = parse(raw) end
+      local ov, ots, _, otsRaw
+      if raw then ov, ots, _, otsRaw = parse(raw) end
       if not raw or ots <= ts then
         if raw and ov ~= 'null' then
+          bury(target, ov, otsRaw)
           size = size - leafSize(target, ov)
           changed = true
           changedFields[#changedFields + 1] = target
@@ -82,12 +96,14 @@ for i = 0, n - 1 do
     end
   else
     local raw = redis.call('HGET', fields, field)
-    local ov, ots, osrc
-    if raw then ov, ots, osrc = parse(raw) end
+    local ov, ots, osrc, otsRaw
+    if raw then ov, ots, osrc, otsRaw = parse(raw) end
     if raw and ots > ts then
       -- stale: a newer value is stored
+      bury(field, value, tsRaw)
     elseif raw and ov ~= 'null' and ov == value then
       if ots ~= ts or osrc ~= src then
+        if ots ~= ts then bury(field, ov, otsRaw) end
         redis.call('HSET', fields, field, encode(value, tsRaw, src))
         touched = true
       end
@@ -112,6 +128,7 @@ for i = 0, n - 1 do
           end
         end
       end
+      if blocked then bury(field, value, tsRaw) end
       if not blocked then
         local newSize = size + usize
         if raw and ov ~= 'null' then newSize = newSize - leafSize(field, ov) end
@@ -120,13 +137,17 @@ for i = 0, n - 1 do
           newSize = newSize - leafSize(other, v2)
         end
         if newSize > maxSize then
+          bury(field, value, tsRaw)
           rejected[#rejected + 1] = field
           rejected[#rejected + 1] = 'reported size would be ' .. newSize .. ' bytes, over the ' .. maxSize .. '-byte limit'
         else
           for _, other in ipairs(conflicts) do
+            local v2, _, _, t2Raw = parse(redis.call('HGET', fields, other))
+            bury(other, v2, t2Raw)
             redis.call('HSET', fields, other, encode('null', tsRaw, src))
             changedFields[#changedFields + 1] = other
           end
+          if raw and ov ~= 'null' then bury(field, ov, otsRaw) end
           if not raw then remember(field) end
           redis.call('HSET', fields, field, encode(value, tsRaw, src))
           size = newSize
@@ -153,4 +174,6 @@ local out = {1, changed and 1 or 0, version, #changedFields}
 for _, f in ipairs(changedFields) do out[#out + 1] = f end
 out[#out + 1] = #rejected / 2
 for _, r in ipairs(rejected) do out[#out + 1] = r end
+out[#out + 1] = #gone / 3
+for _, g in ipairs(gone) do out[#out + 1] = g end
 return out

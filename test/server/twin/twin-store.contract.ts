@@ -40,7 +40,7 @@ async function anyRejection(promise: Promise<unknown>): Promise<unknown> {
 
 /** The same query with its index hints removed, so the store must scan. */
 function withoutHints(query: TwinQuery): TwinQuery {
-  return { ...query, indexHints: [] };
+  return { ...query, indexHints: [], rangeHints: [] };
 }
 
 /** The query with `matches` always true: it returns exactly the index's candidates (checks the index upkeep). */
@@ -591,6 +591,138 @@ export function twinStoreContract(name: string, open: () => Promise<TwinStoreFix
         const foreign = await anyRejection(store.query(byPlant('x'), { pageSize: 1, continuationToken: page.continuationToken }));
         expect(isQueryError(foreign, 'QUERY_BAD_CONTINUATION')).toBe(true);
         expect(isQueryError(await anyRejection(store.query(q, { pageSize: 0 })), 'QUERY_BAD_PAGE_SIZE')).toBe(true);
+      });
+    });
+
+    describe('range queries (numeric range index)', () => {
+      const where = (condition: string) => compileQuery(`SELECT deviceId FROM devices WHERE ${condition}`);
+      /** The index's candidates (indexOnly), the real answer, and the answer of a full scan, which must agree. */
+      const check = async (condition: string, expected: string[]) => {
+        const q = where(condition);
+        expect(q.rangeHints.length, `a range hint from ${condition}`).toBeGreaterThan(0);
+        expect(ids((await allPages(store, indexOnly(q), 1000)).items), `index candidates of ${condition}`).toEqual(expected);
+        expect(ids((await allPages(store, q, 1000)).items), condition).toEqual(expected);
+        expect(ids((await allPages(store, withoutHints(q), 1000)).items), `scan of ${condition}`).toEqual(expected);
+      };
+      const battery = 'properties.reported.device.batteryLevel';
+
+      it('honours the bounds exactly: < vs <=, > vs >=, =, mirrored constants, negatives and floats', async () => {
+        const values = [-5, -0.5, 0, 9.5, 10, 10.25, 20, 5e15];
+        for (let i = 0; i < values.length; i++) await store.ensure(`d${i}`);
+        await store.applyReported(values.map((v, i) => update(`d${i}`, 'device.batteryLevel', v, T0 + i)));
+        await check(`${battery} < 10`, ['d0', 'd1', 'd2', 'd3']);
+        await check(`${battery} <= 10`, ['d0', 'd1', 'd2', 'd3', 'd4']);
+        await check(`${battery} > 10`, ['d5', 'd6', 'd7']);
+        await check(`${battery} >= 10`, ['d4', 'd5', 'd6', 'd7']);
+        await check(`10 > ${battery}`, ['d0', 'd1', 'd2', 'd3']);
+        await check(`${battery} = 10.25`, ['d5']);
+        await check(`${battery} > -1 AND ${battery} < 10 AND ${battery} <= 9.5`, ['d1', 'd2', 'd3']);
+        await check(`${battery} >= -5 AND ${battery} < -0.5`, ['d0']);
+        await check(`${battery} > 20 AND ${battery} < 1`, []);
+        await check(`${battery} >= 1000000000000000`, ['d7']);
+      });
+
+      it('follows a leaf through number, string, node, deletion and back, and ignores stale writes', async () => {
+        await store.ensure('dev');
+        const lowBattery = `${battery} < 10`;
+        await store.applyReported([update('dev', 'device.batteryLevel', 5, T0 + 1)]);
+        await check(lowBattery, ['dev']);
+        await store.applyReported([update('dev', 'device.batteryLevel', 'five', T0 + 2)]);
+        await check(lowBattery, []);
+        await store.applyReported([update('dev', 'device.batteryLevel', 7, T0 + 3)]);
+        await check(lowBattery, ['dev']);
+        // the same number again, later: a new identity in the index, the old one dropped; then a new number
+        await store.applyReported([update('dev', 'device.batteryLevel', 7, T0 + 4)]);
+        await store.applyReported([update('dev', 'device.batteryLevel', 70, T0 + 5)]);
+        await check(lowBattery, []);
+        await check(`${battery} = 70`, ['dev']);
+        // a stale write changes nothing, in the twin or the index
+        await store.applyReported([update('dev', 'device.batteryLevel', 1, T0 + 2)]);
+        await check(lowBattery, []);
+        // the same leaf twice in one batch: the later write wins
+        await store.applyReported([update('dev', 'device.batteryLevel', 3, T0 + 6), update('dev', 'device.batteryLevel', 30, T0 + 7)]);
+        await check(lowBattery, []);
+        await check(`${battery} = 30`, ['dev']);
+        // a node replaces the leaf, then the parent becomes a leaf itself
+        await store.applyReported([update('dev', 'device.batteryLevel.cell', 2, T0 + 8)]);
+        await check(lowBattery, []);
+        await check(`${battery}.cell < 10`, ['dev']);
+        await store.applyReported([update('dev', 'device', 4, T0 + 9)]);
+        await check(`${battery}.cell < 10`, []);
+        await check('properties.reported.device < 10', ['dev']);
+        await store.applyReported([update('dev', 'device', null, T0 + 10)]);
+        await check('properties.reported.device < 10', []);
+        await store.applyReported([update('dev', 'device.batteryLevel', 6, T0 + 11)]);
+        await check(lowBattery, ['dev']);
+        await store.delete('dev');
+        await check(lowBattery, []);
+        // a device without a twin is skipped, and leaves nothing behind in the index
+        await store.applyReported([update('dev', 'device.batteryLevel', 6, T0 + 12)]);
+        await check(lowBattery, []);
+      });
+
+      it('indexes numeric tags and desired properties through patches, replacements and deletes', async () => {
+        await store.ensure('a', { tags: { rank: 1, site: { floor: -2 } } });
+        await store.ensure('b', { tags: { rank: 5 } });
+        await check('tags.rank < 5', ['a']);
+        await check('tags.site.floor <= -2', ['a']);
+        await store.patch('a', { tags: { rank: 9, site: null }, properties: { desired: { device: { period: 60 } } } });
+        await store.patch('b', { properties: { desired: { device: { period: 300 } } } });
+        await check('tags.rank < 5', []);
+        await check('tags.rank >= 5', ['a', 'b']);
+        await check('tags.site.floor <= -2', []);
+        await check('properties.desired.device.period < 100', ['a']);
+        await store.patch('b', { tags: { rank: 'high' }, properties: { desired: { device: { period: 30 } } } });
+        await check('tags.rank >= 5', ['a']);
+        await check('properties.desired.device.period < 100', ['a', 'b']);
+        await store.patch('a', { properties: { desired: { device: null } } });
+        await check('properties.desired.device.period < 100', ['b']);
+        await store.delete('b');
+        await check('properties.desired.device.period < 100', []);
+        await check('tags.rank >= 5', ['a']);
+      });
+
+      it('pages in deviceId order through the index, alone and AND-ed with an equality hint', async () => {
+        const eps = Array.from({ length: 60 }, (_, i) => `dev-${String(i).padStart(3, '0')}`);
+        for (const [i, ep] of eps.entries()) await store.ensure(ep, { tags: { group: i % 2 === 0 ? 'even' : 'odd' } });
+        await store.applyReported(eps.map((ep, i) => update(ep, 'device.batteryLevel', i % 20, T0 + i)));
+        const low = compileQuery(`SELECT deviceId, ${battery} AS b FROM devices WHERE ${battery} < 5`);
+        const expected = eps.flatMap((ep, i) => (i % 20 < 5 ? [{ deviceId: ep, b: i % 20 }] : []));
+        const paged = await allPages(store, low, 4);
+        expect(paged.items).toEqual(expected);
+        expect(paged.pages).toBeGreaterThanOrEqual(4);
+
+        // pages stay stable while twins come and go: a token resumes after the last deviceId served
+        const first = await store.query(low, { pageSize: 4 });
+        expect(ids(first.items)).toEqual(['dev-000', 'dev-001', 'dev-002', 'dev-003']);
+        await store.delete('dev-004');
+        await store.applyReported([update('dev-001', 'device.batteryLevel', 2, T0 + 100), update('dev-021', 'device.batteryLevel', 50, T0 + 100)]);
+        const rest = await allPages(store, low, 4, first.continuationToken);
+        expect(ids(rest.items)).toEqual(['dev-020', 'dev-022', 'dev-023', 'dev-024', 'dev-040', 'dev-041', 'dev-042', 'dev-043', 'dev-044']);
+
+        const evenLow = await allPages(store, compileQuery(`SELECT deviceId FROM devices WHERE tags.group = 'even' AND ${battery} <= 2`), 2);
+        expect(ids(evenLow.items)).toEqual(['dev-000', 'dev-002', 'dev-020', 'dev-022', 'dev-040', 'dev-042']);
+        await check(`tags.group = 'odd' AND ${battery} <= 2`, ['dev-001', 'dev-041']);
+      });
+
+      it('matches only numbers when the path holds other kinds on some twins', async () => {
+        // k2 holds a node ({x: 1}), k4 a null (deleted), 'missing' nothing
+        const values: [string, ReportedUpdate['value']][] = [['v', 3], ['v', '3'], ['v.x', 1], ['v', true], ['v', null], ['v', 12]];
+        await store.ensure('missing');
+        for (const [i, [leaf, value]] of values.entries()) {
+          await store.ensure(`k${i}`);
+          await store.applyReported([update(`k${i}`, leaf, value, T0)]);
+        }
+        await check('properties.reported.v < 10', ['k0']);
+        await check('properties.reported.v >= 3', ['k0', 'k5']);
+        // string ordering has no index: scanned, and still correct
+        const strings = where("properties.reported.v < 'z'");
+        expect(strings.rangeHints).toEqual([]);
+        expect(ids((await allPages(store, strings, 10)).items)).toEqual(['k1']);
+        // OR and functions have no hint: a scan
+        const either = where('properties.reported.v < 5 OR IS_STRING(properties.reported.v)');
+        expect(either.rangeHints).toEqual([]);
+        expect(ids((await allPages(store, either, 10)).items)).toEqual(['k0', 'k1']);
       });
     });
 
