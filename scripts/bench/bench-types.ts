@@ -68,6 +68,12 @@ export interface BenchSizes {
   /** `devices` split over the nodes, notifying at `rate`/s in total for `stepSec`; `failoverDevices` behind nginx for the kill -9 takeover (issue 14). */
   scale: { devices: number; rate: number; stepSec: number; failoverDevices: number };
   dtls: { devices: number; ratioRate: number; stepSec: number; probeEveryMs: number; handshakeSec: number; handshakeConcurrency: number; idleSessions: number; floodSources: number; floodSec: number; floodConcurrency: number; floodNotifyRate: number };
+  /**
+   * Side by side with lwm2m-node-lib: `devices` Register with `concurrency` in flight against each server, then
+   * reads with `readConcurrency` in flight for `readSec` each; at most `maxRuns` rounds (the default run's time
+   * budget allows one).
+   */
+  peer: { devices: number; concurrency: number; readConcurrency: number; readSec: number; maxRuns: number };
 }
 
 /** Sizes per mode: `quick` finishes every scenario in seconds, `default` the whole run within ~10 minutes on 2 cores. */
@@ -83,6 +89,7 @@ export function sizesFor(mode: BenchMode): BenchSizes {
       bootstrap: { devices: 20, concurrency: 10 },
       scale: { devices: 20, rate: 500, stepSec: 1, failoverDevices: 6 },
       dtls: { devices: 20, ratioRate: 200, stepSec: 1, probeEveryMs: 100, handshakeSec: 1, handshakeConcurrency: 4, idleSessions: 20, floodSources: 200, floodSec: 1, floodConcurrency: 50, floodNotifyRate: 100 },
+      peer: { devices: 40, concurrency: 20, readConcurrency: 4, readSec: 1, maxRuns: 1 },
     };
   }
   const large = mode === 'large';
@@ -96,6 +103,8 @@ export function sizesFor(mode: BenchMode): BenchSizes {
     query: { twins: [10_000, 100_000], passes: 3 },
     bootstrap: { devices: large ? 10_000 : 2_000, concurrency: 256 },
     scale: { devices: large ? 20_000 : 5_000, rate: 60_000, stepSec: 6, failoverDevices: large ? 1_000 : 200 },
+    // 10,000 devices in --large too: lwm2m-node-lib's registry scans every device on each Register (O(n²) in all).
+    peer: { devices: 10_000, concurrency: 512, readConcurrency: 64, readSec: 4, maxRuns: large ? 3 : 1 },
     dtls: { devices: large ? 10_000 : 2_000, ratioRate: 10_000, stepSec: 4, probeEveryMs: 50, handshakeSec: 4, handshakeConcurrency: 32, idleSessions: large ? 10_000 : 1_000, floodSources: 10_000, floodSec: 5, floodConcurrency: 1_000, floodNotifyRate: 2_000 },
   };
 }

@@ -7,7 +7,7 @@
  *
  *   npm run bench [-- [scenario ...] [--quick | --large] [--runs N] [--out DIR] [--cpu-prof DIR]]
  *
- * Scenarios: registration, memory, notify, shallow-read, deep-read, query, bootstrap, dtls, scale (default: all).
+ * Scenarios: registration, memory, notify, shallow-read, deep-read, query, bootstrap, dtls, scale, peer (default: all).
  * `--quick`: tiny sizes, one run, seconds (the smoke test). `--large`: 100,000 devices where it applies.
  * `--cpu-prof DIR`: every server process runs under `node --cpu-prof` (summarise with cpuprofile-summary.ts).
  * Redis: LWTWIN_REDIS_URL, default redis://127.0.0.1:6379.
@@ -25,6 +25,7 @@ import { deepReadScenario } from './scenarios/deep-read.ts';
 import { dtlsScenario } from './scenarios/dtls.ts';
 import { memoryScenario } from './scenarios/memory.ts';
 import { notifyScenario } from './scenarios/notify.ts';
+import { peerScenario } from './scenarios/peer.ts';
 import { queryScenario } from './scenarios/query.ts';
 import { registrationScenario } from './scenarios/registration.ts';
 import { scaleScenario } from './scenarios/scale.ts';
@@ -41,6 +42,7 @@ export const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioRe
   bootstrap: bootstrapScenario,
   dtls: dtlsScenario,
   scale: scaleScenario,
+  peer: peerScenario,
 };
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

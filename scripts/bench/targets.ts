@@ -22,5 +22,7 @@ export const TARGETS = {
   scaleRatio: { op: '>=', value: 1.6, text: '≥ 1.6×' },
   /** SIGKILL of a node until the last of its devices serves again on another node (issue 14). */
   failoverSec: { op: '<=', value: 10, text: '≤ 10 s' },
+  /** lwtwin against lwm2m-node-lib doing the same work (registrations/s, device reads/s), same fleet and load. */
+  peerRatio: { op: '>=', value: 1, text: '≥ 1× the peer' },
   queryMs: { op: '<=', value: 250, text: '≤ 250 ms (target at 100k)' },
 } satisfies Record<string, Target>;

@@ -45,6 +45,14 @@ describe('npm run bench -- --quick', () => {
     expect(byLabel('scale', 'notifications written/s (2 nodes').value).toBeGreaterThan(0);
     expect(byLabel('scale', 'registrations/s ratio').value).toBeGreaterThan(0);
     expect(byLabel('scale', 'kill -9 of a node').value).toBeGreaterThan(0);
+    expect(byLabel('peer', 'registrations/s, peer').value).toBeGreaterThan(0);
+    expect(byLabel('peer', 'registrations/s, lwtwin, no observe').value).toBeGreaterThan(0);
+    expect(byLabel('peer', 'reads/s, peer server.read').value).toBeGreaterThan(0);
+    expect(byLabel('peer', 'reads/s, lwtwin deepRead').value).toBeGreaterThan(0);
+    expect(byLabel('peer', 'registrations/s lwtwin/peer').value).toBeGreaterThan(0);
+    // lwm2m-node-lib reads in text/plain and the virtual devices answered it: Battery Level as the library returns it.
+    const peerDetails = report.scenarios.find((s) => s.name === 'peer')!.details as { rounds: { peer: { sample?: string } }[] };
+    expect(peerDetails.rounds[0].peer.sample).toBe('80');
 
     expect(report.machine.cores).toBeGreaterThan(0);
     expect(report.machine.redisVersion).toMatch(/^\d+\.\d+/);

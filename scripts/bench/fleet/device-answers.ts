@@ -5,9 +5,10 @@
  */
 import type { ObjectRegistry } from '../../../objects/object-registry.ts';
 import type { IncomingRequest, OutgoingResponse } from '../../../protocol/coap/types.ts';
-import { encodeLeaves } from '../../../protocol/lwm2m/codec/codec.ts';
+import { encodeLeaves, encodeNode } from '../../../protocol/lwm2m/codec/codec.ts';
 import { ContentFormat } from '../../../protocol/lwm2m/content-format.ts';
 import type { LwM2mLeaf, LwM2mValue } from '../../../protocol/lwm2m/node.ts';
+import { leavesToNode } from '../../../protocol/lwm2m/node-util.ts';
 import { LwM2mPath } from '../../../protocol/lwm2m/path.ts';
 
 /** The link payload of a Register (OMA TS Core 1.1 §6.2 Client Registration): root with the formats, then the instances of objects 1, 3, 4, 5, 6. */
@@ -34,12 +35,23 @@ const VALUES: ReadonlyArray<[string, LwM2mValue]> = [
 
 const SENML = new Set<number>([ContentFormat.SENML_CBOR, ContentFormat.SENML_JSON]);
 
+export interface DeviceAnswersOptions {
+  /**
+   * Also answer a Read of one single-instance resource asked with `Accept: text/plain` (OMA TS Core 1.1 §7.4.1 Plain
+   * Text), as LwM2M 1.0 servers such as lwm2m-node-lib ask. @defaultValue false: 4.06 for every format but SenML
+   */
+  plainText?: boolean;
+}
+
 /** Answers the server's requests to virtual devices; every device answers the same values. */
 export class DeviceAnswers {
   private readonly leaves: LwM2mLeaf[];
   private readonly cache = new Map<string, Buffer | null>();
 
-  constructor(private readonly model: ObjectRegistry) {
+  constructor(
+    private readonly model: ObjectRegistry,
+    private readonly opts: DeviceAnswersOptions = {},
+  ) {
     this.leaves = VALUES.map(([p, value]) => ({ path: LwM2mPath.parse(p), value }));
   }
 
@@ -47,8 +59,12 @@ export class DeviceAnswers {
   answer(req: IncomingRequest): OutgoingResponse {
     if (req.method === 'GET') {
       const accept = req.accept ?? ContentFormat.SENML_CBOR;
-      if (!SENML.has(accept)) return { code: '4.06' };
       const path = req.uriPath.filter((s) => s !== '').join('/');
+      if (accept === ContentFormat.TEXT && this.opts.plainText === true) {
+        const payload = this.plainText(path);
+        return payload ? { code: '2.05', contentFormat: ContentFormat.TEXT, payload } : { code: '4.04' };
+      }
+      if (!SENML.has(accept)) return { code: '4.06' };
       const payload = this.payload(path, accept);
       return payload ? { code: '2.05', contentFormat: accept, payload } : { code: '4.04' };
     }
@@ -64,6 +80,19 @@ export class DeviceAnswers {
       const target = path === '' ? undefined : LwM2mPath.parse(path);
       const leaves = this.leaves.filter((l) => target === undefined || target.contains(l.path));
       hit = leaves.length === 0 ? null : encodeLeaves(contentFormat, leaves, this.model);
+      this.cache.set(key, hit);
+    }
+    return hit;
+  }
+
+  /** The plain-text value of the single resource at `path` (`3/0/9`), or null when the device has no such resource. */
+  private plainText(path: string): Buffer | null {
+    const key = `${ContentFormat.TEXT} ${path}`;
+    let hit = this.cache.get(key);
+    if (hit === undefined) {
+      const target = /^\d+\/\d+\/\d+$/.test(path) ? LwM2mPath.parse(path) : undefined;
+      const leaf = target && this.leaves.find((l) => l.path.equals(target));
+      hit = target && leaf ? encodeNode(ContentFormat.TEXT, leavesToNode([leaf], target, this.model), target, this.model) : null;
       this.cache.set(key, hit);
     }
     return hit;

@@ -25,6 +25,8 @@ export interface FleetProcessesOptions {
   cpuProfDir?: string;
   /** coaps devices, one DTLS session each, with PSKs derived from this hex secret (see virtual-fleet.ts). */
   pskSecret?: string;
+  /** Devices answer single-resource Reads asked in text/plain too (see virtual-fleet.ts). @defaultValue false */
+  plainTextReads?: boolean;
 }
 
 export interface FleetRegisterResult {
@@ -59,7 +61,7 @@ export async function startFleetProcesses(opts: FleetProcessesOptions): Promise<
       if (count === 0) break;
       const child = forkRpc(WORKER, opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []);
       children.push(child);
-      await child.call('open', { server: opts.server, prefix: opts.prefix, firstIndex: k * share, count, devicesPerSocket: perSocket, firstSocket: socket, ...(opts.pskSecret !== undefined ? { pskSecret: opts.pskSecret } : {}) });
+      await child.call('open', { server: opts.server, prefix: opts.prefix, firstIndex: k * share, count, devicesPerSocket: perSocket, firstSocket: socket, ...(opts.pskSecret !== undefined ? { pskSecret: opts.pskSecret } : {}), ...(opts.plainTextReads === true ? { plainTextReads: true } : {}) });
       socket += Math.ceil(count / perSocket);
     }
   } catch (err) {

@@ -38,6 +38,8 @@ export interface VirtualFleetOptions {
    * from this hex secret; `server` is the coaps port. @defaultValue plain CoAP
    */
   pskSecret?: string;
+  /** Answer single-resource Reads asked in text/plain too (LwM2M 1.0 servers). @defaultValue false */
+  plainTextReads?: boolean;
 }
 
 /** Outcome of `connect`: DTLS handshakes of every device. */
@@ -96,7 +98,7 @@ export class VirtualFleet {
   /** Loads the object model and binds the sockets. */
   static async open(opts: VirtualFleetOptions): Promise<VirtualFleet> {
     const fleet = new VirtualFleet(opts);
-    fleet.answers = new DeviceAnswers(await ObjectRegistry.loadDefault());
+    fleet.answers = new DeviceAnswers(await ObjectRegistry.loadDefault(), { plainText: opts.plainTextReads === true });
     const perSocket = fleet.perSocket;
     const n = Math.max(1, Math.ceil(opts.count / perSocket));
     for (let k = 0; k < n; k++) {

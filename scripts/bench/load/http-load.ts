@@ -17,6 +17,8 @@ export interface LoadTarget {
   /** Endpoint names `${devicePrefix}${i}`, i < devices. */
   devicePrefix: string;
   devices: number;
+  /** Only these device indexes (< devices) are read. @defaultValue every index below `devices` */
+  onlyDevices?: readonly number[];
   property: string;
   connections: number;
   pipelining: number;
@@ -38,6 +40,11 @@ function pick(n: number, devices: number): number {
   return (Math.imul(n + 1, 2654435761) >>> 0) % devices;
 }
 
+/** The device index request `n` goes to. */
+function deviceIndex(t: LoadTarget, n: number): number {
+  return t.onlyDevices && t.onlyDevices.length > 0 ? t.onlyDevices[pick(n, t.onlyDevices.length)] : pick(n, t.devices);
+}
+
 export async function shallowReadLoad(t: LoadTarget): Promise<LoadReport> {
   const pool = new Pool(t.httpUrl, { connections: t.connections, pipelining: t.pipelining });
   const hist = latencyHistogram();
@@ -50,7 +57,7 @@ export async function shallowReadLoad(t: LoadTarget): Promise<LoadReport> {
   const end = t0 + t.durationMs;
   const lane = async (): Promise<void> => {
     while (performance.now() < end) {
-      const ep = `${t.devicePrefix}${pick(n++, t.devices)}`;
+      const ep = `${t.devicePrefix}${deviceIndex(t, n++)}`;
       const s = performance.now();
       try {
         const res = await pool.request({ method: 'GET', path: `/api/devices/${encodeURIComponent(ep)}/properties/${encodeURIComponent(t.property)}`, headers });
@@ -82,6 +89,8 @@ export interface DeepReadTarget extends LoadTarget {
   redisPrefix: string;
   /** Longest wait for one job's result, ms. @defaultValue 15000 */
   jobTimeoutMs?: number;
+  /** Report the indexes of the devices read successfully (`readDevices`). @defaultValue false */
+  reportDevices?: boolean;
 }
 
 export interface DeepReadReport extends LoadReport {
@@ -89,6 +98,8 @@ export interface DeepReadReport extends LoadReport {
   failedJobs: number;
   /** POST /api/jobs → 202 latencies (µs), compressed base64. */
   submitHistogram: string;
+  /** With `reportDevices`: indexes of the devices whose read completed (their twins now hold the property). */
+  readDevices?: number[];
 }
 
 export async function deepReadLoad(t: DeepReadTarget): Promise<DeepReadReport> {
@@ -120,6 +131,7 @@ export async function deepReadLoad(t: DeepReadTarget): Promise<DeepReadReport> {
   let errors = 0;
   let failedJobs = 0;
   let n = 0;
+  const readDevices = t.reportDevices === true ? new Set<number>() : undefined;
   const tag = `${process.pid.toString(36)}${Date.now().toString(36)}`;
   const t0 = performance.now();
   const end = t0 + t.durationMs;
@@ -127,7 +139,8 @@ export async function deepReadLoad(t: DeepReadTarget): Promise<DeepReadReport> {
     while (performance.now() < end) {
       const i = n++;
       const jobId = `bench-${tag}-${i}`;
-      const deviceId = `${t.devicePrefix}${pick(i, t.devices)}`;
+      const index = deviceIndex(t, i);
+      const deviceId = `${t.devicePrefix}${index}`;
       const s = performance.now();
       const result = new Promise<string>((resolve) => {
         const timer = setTimeout(() => {
@@ -166,6 +179,7 @@ export async function deepReadLoad(t: DeepReadTarget): Promise<DeepReadReport> {
       if (status === 'completed') {
         recordMs(hist, performance.now() - s);
         ok++;
+        readDevices?.add(index);
       } else {
         failedJobs++;
         if (firstErrors.length < 3) firstErrors.push(`job ${jobId}: ${status}`);
@@ -174,7 +188,7 @@ export async function deepReadLoad(t: DeepReadTarget): Promise<DeepReadReport> {
   };
   try {
     await Promise.all(Array.from({ length: t.concurrency }, lane));
-    return { ok, errors, failedJobs, seconds: (performance.now() - t0) / 1000, histogram: encodeHistogram(hist), submitHistogram: encodeHistogram(submitHist), firstErrors };
+    return { ok, errors, failedJobs, seconds: (performance.now() - t0) / 1000, histogram: encodeHistogram(hist), submitHistogram: encodeHistogram(submitHist), firstErrors, ...(readDevices ? { readDevices: [...readDevices] } : {}) };
   } finally {
     await pool.close();
     sub.disconnect();
