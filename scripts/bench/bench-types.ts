@@ -104,7 +104,7 @@ export function sizesFor(mode: BenchMode): BenchSizes {
     bootstrap: { devices: large ? 10_000 : 2_000, concurrency: 256 },
     scale: { devices: large ? 20_000 : 5_000, rate: 60_000, stepSec: 6, failoverDevices: large ? 1_000 : 200 },
     // 10,000 devices in --large too: lwm2m-node-lib's registry scans every device on each Register (O(n²) in all).
-    peer: { devices: 10_000, concurrency: 512, readConcurrency: 64, readSec: 4, maxRuns: large ? 3 : 1 },
+    peer: { devices: 10_000, concurrency: 512, readConcurrency: 64, readSec: 3, maxRuns: large ? 3 : 1 },
     dtls: { devices: large ? 10_000 : 2_000, ratioRate: 10_000, stepSec: 4, probeEveryMs: 50, handshakeSec: 4, handshakeConcurrency: 32, idleSessions: large ? 10_000 : 1_000, floodSources: 10_000, floodSec: 5, floodConcurrency: 1_000, floodNotifyRate: 2_000 },
   };
 }

@@ -61,7 +61,7 @@ export interface PeerRound {
 const settleMs = (devices: number): number => (devices > 1000 ? 1000 : 200);
 
 /** Starts a fleet against `port`, registers it, and measures the server process `pid` around it. */
-async function registerFleet(ctx: BenchContext, pid: number, port: number, plainTextReads: boolean): Promise<{ fleet: FleetProcesses; side: RegisterSide }> {
+async function registerFleet(ctx: BenchContext, label: string, pid: number, port: number, plainTextReads: boolean): Promise<{ fleet: FleetProcesses; side: RegisterSide }> {
   const { devices, concurrency } = ctx.sizes.peer;
   await sleep(settleMs(devices)); // start-up garbage settles before the baseline
   const rss0 = processRssBytes(pid);
@@ -70,6 +70,7 @@ async function registerFleet(ctx: BenchContext, pid: number, port: number, plain
     const drops0 = udpReceiveBufferErrors();
     const reg = await fleet.register(concurrency);
     const receiveBufferDrops = udpReceiveBufferErrors() - drops0;
+    ctx.log(`  ${label}: ${reg.registered} of ${devices} registered in ${reg.seconds.toFixed(1)} s`);
     await sleep(settleMs(devices));
     const served = (await fleet.stats()).requestsServed;
     const registered = Math.max(1, reg.registered);
@@ -102,11 +103,12 @@ async function peerSide(ctx: BenchContext): Promise<PeerRound['peer']> {
   const s = ctx.sizes.peer;
   const peer = await startPeerServer(ctx.cpuProfDir);
   try {
-    const { fleet, side } = await registerFleet(ctx, peer.pid, peer.coapPort, true);
+    const { fleet, side } = await registerFleet(ctx, 'lwm2m-node-lib', peer.pid, peer.coapPort, true);
     try {
       const held = await peer.registered();
       if (held !== side.registered) side.errors.push(`the peer holds ${held} devices after ${side.registered} answered Registers`);
       const r = await peer.reads({ path: BATTERY_PATH, concurrency: s.readConcurrency, durationMs: s.readSec * 1000 });
+      ctx.log(`  lwm2m-node-lib: ${r.ok} server.read calls answered in ${r.seconds.toFixed(1)} s, ${r.errors} failed`);
       return { ...side, reads: readSide(r, r.errors), ...(r.sample !== undefined ? { sample: r.sample } : {}) };
     } finally {
       await fleet.close();
@@ -119,7 +121,7 @@ async function peerSide(ctx: BenchContext): Promise<PeerRound['peer']> {
 async function bareSide(ctx: BenchContext, load: RpcChild, run: number): Promise<PeerRound['lwtwinBare']> {
   const s = ctx.sizes.peer;
   return withServer(ctx, `peer-bare-${run}`, ['--observe-objects', ''], async ({ server, prefix }) => {
-    const { fleet, side } = await registerFleet(ctx, server.pid, server.coapPort, false);
+    const { fleet, side } = await registerFleet(ctx, 'lwtwin --observe-objects \'\'', server.pid, server.coapPort, false);
     try {
       const target = { httpUrl: server.httpUrl, token: server.token, devicePrefix: 'vd-', devices: s.devices, property: BATTERY_PROPERTY, concurrency: s.readConcurrency, durationMs: s.readSec * 1000 };
       const deep = await load.call<DeepReadReport>('deepReads', { ...target, connections: 8, pipelining: 4, redisUrl: ctx.redisUrl, redisPrefix: prefix, reportDevices: true });
@@ -127,6 +129,7 @@ async function bareSide(ctx: BenchContext, load: RpcChild, run: number): Promise
       const readDevices = deep.readDevices ?? [];
       if (readDevices.length === 0) throw new Error(`no deepRead job completed, nothing to read shallowly: ${deep.firstErrors.join('; ')}`);
       const shallow = await load.call<LoadReport>('shallowReads', { ...target, onlyDevices: readDevices, connections: 8, pipelining: 8 });
+      ctx.log(`  lwtwin: ${deep.ok} deepRead jobs completed in ${deep.seconds.toFixed(1)} s, then ${shallow.ok} shallow reads in ${shallow.seconds.toFixed(1)} s`);
       return { ...side, deepReads: readSide(deep, deep.errors + deep.failedJobs), shallowReads: readSide(shallow, shallow.errors), shallowDevices: readDevices.length };
     } finally {
       await fleet.close();
@@ -136,7 +139,7 @@ async function bareSide(ctx: BenchContext, load: RpcChild, run: number): Promise
 
 async function shippedSide(ctx: BenchContext, run: number): Promise<RegisterSide> {
   return withServer(ctx, `peer-lwtwin-${run}`, [], async ({ server }) => {
-    const { fleet, side } = await registerFleet(ctx, server.pid, server.coapPort, false);
+    const { fleet, side } = await registerFleet(ctx, 'lwtwin as shipped', server.pid, server.coapPort, false);
     await fleet.close();
     return side;
   });
