@@ -7,6 +7,8 @@ import type { Registration } from '../registration/registration.ts';
  * a miss only means the next lookup goes to the store.
  */
 export class RegistrationCache {
+  /** Each entry's `at` counts ms from here: a small integer in the entry, where ms since 1970 would be a boxed number. */
+  private readonly epoch = Date.now();
   private readonly cache: LRUCache<string, { reg: Registration; at: number }>;
 
   constructor(maxEntries = 100_000) {
@@ -27,14 +29,14 @@ export class RegistrationCache {
    */
   getFresh(endpoint: string, maxAgeMs: number, now = Date.now()): Registration | undefined {
     const e = this.cache.get(endpoint);
-    return e && now - e.at <= maxAgeMs ? e.reg : undefined;
+    return e && now - this.epoch - e.at <= maxAgeMs ? e.reg : undefined;
   }
 
   /** Keeps `reg` unless a newer state of the same registration is already known. */
   put(reg: Registration, now = Date.now()): void {
     const known = this.cache.get(reg.endpoint)?.reg;
     if (known && known.registrationId === reg.registrationId && known.lastUpdate > reg.lastUpdate) return;
-    this.cache.set(reg.endpoint, { reg, at: now });
+    this.cache.set(reg.endpoint, { reg, at: Math.floor(now - this.epoch) });
   }
 
   /** Forgets `endpoint` (only if its cached registration is `registrationId`, when given). */

@@ -1,5 +1,6 @@
 import { ServerError } from '../errors.ts';
-import type { LwM2mVersion, ObjectLink, Registration, RegistrationUpdate } from './registration.ts';
+import type { LwM2mVersion, Registration, RegistrationUpdate } from './registration.ts';
+import { decodeObjectLinks, encodeObjectLinks, sharedContentFormats, sharedString } from './registration-parts.ts';
 
 /**
  * How a Registration is laid out as a Redis hash. A Register writes few fields, so adding one costs little on both
@@ -96,47 +97,25 @@ export function hashToRegistration(hash: RegistrationHash): Registration | undef
   ];
   const [lifetime, lastUpdate, expiresAt] = numbers;
   const sms = hash.sms ?? smsNumber;
+  // Repeated parts point at one shared copy (registration-parts.ts): a store read costs the process what is specific
+  // to the device, not another copy of its object links.
   const reg: Registration = {
     endpoint,
     registrationId: hash.id,
     peer: { address: hash.a ?? address, port: hash.p === undefined ? port : Number(hash.p) },
     lifetime,
-    binding: hash.b ?? binding,
+    binding: sharedString(hash.b ?? binding),
     queueMode: hash.q === undefined ? queueMode === 1 : hash.q === '1',
-    lwm2mVersion,
-    rootPath: hash.r ?? rootPath,
-    contentFormats: hash.ct === undefined ? contentFormats : hash.ct === '' ? [] : hash.ct.split(' ').map(Number),
+    lwm2mVersion: sharedString(lwm2mVersion),
+    rootPath: sharedString(hash.r ?? rootPath),
+    contentFormats: sharedContentFormats(hash.ct === undefined ? contentFormats : hash.ct === '' ? [] : hash.ct.split(' ').map(Number)),
     objectLinks: decodeObjectLinks(hash.o ?? objectLinks),
     registeredAt,
     lastUpdate,
     expiresAt,
   };
   const sv = hash.sv ?? serverId;
-  const withServer = sv === null || sv === undefined ? reg : { ...reg, serverId: sv };
-  const withSecurity = security === null || security === undefined ? withServer : { ...withServer, security, ...(typeof identity === 'string' ? { identity } : {}) };
+  const withServer = sv === null || sv === undefined ? reg : { ...reg, serverId: sharedString(sv) };
+  const withSecurity = security === null || security === undefined ? withServer : { ...withServer, security: sharedString(security), ...(typeof identity === 'string' ? { identity } : {}) };
   return sms === null || sms === undefined ? withSecurity : { ...withSecurity, smsNumber: sms };
-}
-
-function encodeObjectLinks(links: readonly ObjectLink[]): string {
-  let out = '';
-  for (const link of links) {
-    if (out) out += ',';
-    out += link.objectId;
-    if (link.instanceId !== undefined) out += `/${link.instanceId}`;
-    if (link.version !== undefined) out += `@${encodeURIComponent(link.version)}`;
-  }
-  return out;
-}
-
-function decodeObjectLinks(text: string): ObjectLink[] {
-  if (!text) return [];
-  return text.split(',').map((entry) => {
-    const at = entry.indexOf('@');
-    const ids = at < 0 ? entry : entry.slice(0, at);
-    const slash = ids.indexOf('/');
-    const link: { objectId: number; instanceId?: number; version?: string } = { objectId: Number(slash < 0 ? ids : ids.slice(0, slash)) };
-    if (slash >= 0) link.instanceId = Number(ids.slice(slash + 1));
-    if (at >= 0) link.version = decodeURIComponent(entry.slice(at + 1));
-    return link;
-  });
 }

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { type ObjectLink, sharedContentFormats, sharedObjectLinks, sharedString } from './registration-parts.ts';
+
+export type { ObjectLink } from './registration-parts.ts';
 
 /** LwM2M enabler versions this server speaks (OMA TS Core 1.1 §6.2 Client Registration, `lwm2m` parameter). */
 export type LwM2mVersion = '1.0' | '1.1' | '1.2';
@@ -14,14 +17,6 @@ export interface Peer {
  * (OMA LwM2M TS Transport 1.1 §5.2), or plain CoAP (`nosec`).
  */
 export type TransportSecurity = 'psk' | 'rpk' | 'x509' | 'nosec';
-
-/** One object or object instance announced in the Register/Update payload (OMA TS Core §6.2.1, `</3/0>;ver=1.1`). */
-export interface ObjectLink {
-  readonly objectId: number;
-  readonly instanceId?: number;
-  /** Object version from `ver=`, absent for 1.0 objects. */
-  readonly version?: string;
-}
 
 /**
  * What the server knows about one registered LwM2M client. Immutable: stores return new values on change.
@@ -147,17 +142,17 @@ export function createRegistration(
     registrationId: options.registrationId ?? newRegistrationId(),
     peer: { address: input.peer.address, port: input.peer.port },
     lifetime: input.lifetime,
-    binding: input.binding,
+    binding: sharedString(input.binding),
     queueMode: input.queueMode,
-    lwm2mVersion: input.lwm2mVersion,
-    rootPath: input.rootPath ?? '/',
-    contentFormats: [...(input.contentFormats ?? [])],
-    objectLinks: (input.objectLinks ?? []).map(copyObjectLink),
+    lwm2mVersion: sharedString(input.lwm2mVersion),
+    rootPath: sharedString(input.rootPath ?? '/'),
+    contentFormats: sharedContentFormats(input.contentFormats ?? []),
+    objectLinks: sharedObjectLinks(input.objectLinks ?? []),
     registeredAt: options.now,
     lastUpdate: options.now,
     expiresAt: computeExpiresAt(options.now, input.lifetime, options.graceMs),
   };
-  const withServer = input.serverId === undefined ? reg : { ...reg, serverId: input.serverId };
+  const withServer = input.serverId === undefined ? reg : { ...reg, serverId: sharedString(input.serverId) };
   const withSecurity = input.security === undefined ? withServer : { ...withServer, security: input.security, ...(input.identity !== undefined ? { identity: input.identity } : {}) };
   return input.smsNumber === undefined ? withSecurity : { ...withSecurity, smsNumber: input.smsNumber };
 }
@@ -169,15 +164,15 @@ export function applyRegistrationUpdate(reg: Registration, update: RegistrationU
     ...reg,
     peer: { address: update.peer.address, port: update.peer.port },
     lifetime,
-    binding: update.binding ?? reg.binding,
+    binding: sharedString(update.binding ?? reg.binding),
     queueMode: update.queueMode ?? reg.queueMode,
-    rootPath: update.rootPath ?? reg.rootPath,
-    contentFormats: [...(update.contentFormats ?? reg.contentFormats)],
-    objectLinks: (update.objectLinks ?? reg.objectLinks).map(copyObjectLink),
+    rootPath: sharedString(update.rootPath ?? reg.rootPath),
+    contentFormats: sharedContentFormats(update.contentFormats ?? reg.contentFormats),
+    objectLinks: sharedObjectLinks(update.objectLinks ?? reg.objectLinks),
     lastUpdate: update.lastUpdate,
     expiresAt: computeExpiresAt(update.lastUpdate, lifetime, update.graceMs),
   };
-  const moved = update.serverId === undefined ? next : { ...next, serverId: update.serverId };
+  const moved = update.serverId === undefined ? next : { ...next, serverId: sharedString(update.serverId) };
   return update.smsNumber === undefined ? moved : { ...moved, smsNumber: update.smsNumber };
 }
 
@@ -188,11 +183,4 @@ export function formatPeer(peer: Peer): string {
 
 export function samePeer(a: Peer, b: Peer): boolean {
   return a.address === b.address && a.port === b.port;
-}
-
-function copyObjectLink(link: ObjectLink): ObjectLink {
-  const copy: { objectId: number; instanceId?: number; version?: string } = { objectId: link.objectId };
-  if (link.instanceId !== undefined) copy.instanceId = link.instanceId;
-  if (link.version !== undefined) copy.version = link.version;
-  return copy;
 }
