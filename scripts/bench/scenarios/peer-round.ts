@@ -6,8 +6,9 @@
  *    reads, its `server.read(id, 3, 0, 9)` called in its own process (no HTTP, no queue), a CoAP GET of Battery Level;
  * 2. lwtwin with `--observe-objects ''`: Register with nothing after it, the like-for-like figure; then device reads
  *    as deepRead jobs over the HTTP API (POST /api/jobs → BullMQ → CoAP GET of /3/0/9 → twin write → `completed`
- *    event), then shallow reads of `device.batteryLevel` over HTTP (the twin, no device round trip) of the devices
- *    the deep reads reached (without observations nothing else puts a value into a twin);
+ *    event; after the server went quiet and 1 s of unmeasured warm-up), then shallow reads of `device.batteryLevel`
+ *    over HTTP (the twin, no device round trip) of the devices the deep reads reached (without observations nothing
+ *    else puts a value into a twin);
  * 3. lwtwin as shipped, registration only: after Register it observes objects 3, 4, 5, 6 of each device.
  * Each side reports Register → 2.01 throughput and latency, the server's RSS per registered device, host-wide UDP
  * receive-buffer drops while registering, and how many requests the server sent each device after its Register.
@@ -18,7 +19,7 @@ import { startFleetProcesses, type FleetProcesses } from '../fleet/fleet-process
 import type { DeepReadReport, LoadReport } from '../load/http-load.ts';
 import { startPeerServer } from '../peer/peer-server.ts';
 import type { PeerReadReport } from '../peer/peer-server-worker.ts';
-import { processRssBytes, udpReceiveBufferErrors } from '../proc-stat.ts';
+import { cpuMeter, processRssBytes, udpReceiveBufferErrors } from '../proc-stat.ts';
 import { withServer } from '../server-session.ts';
 import { decodeHistogram, median, percentileMs, sleep } from '../stats.ts';
 import { HTTP_LOAD_WORKER } from './shallow-read.ts';
@@ -59,6 +60,23 @@ export interface PeerRound {
 }
 
 const settleMs = (devices: number): number => (devices > 1000 ? 1000 : 200);
+/** Unmeasured deep reads before the measured window: the job workers' first fetches and script loads. */
+const WARM_UP_MS = 1000;
+
+/**
+ * Waits until process `pid` uses under a third of a core over half a second — the work a Register left behind is
+ * done — at most `maxMs`, so that reads measure reads and not the tail of the registrations.
+ */
+async function untilQuiet(pid: number, maxMs: number): Promise<void> {
+  const deadline = performance.now() + maxMs;
+  while (performance.now() < deadline) {
+    const cpu = cpuMeter(pid);
+    await sleep(500);
+    if (cpu.stop().corePercent < 33) return;
+  }
+}
+
+const quietMaxMs = (devices: number): number => (devices > 1000 ? 15_000 : 2000);
 
 /** Starts a fleet against `port`, registers it, and measures the server process `pid` around it. */
 async function registerFleet(ctx: BenchContext, label: string, pid: number, port: number, plainTextReads: boolean): Promise<{ fleet: FleetProcesses; side: RegisterSide }> {
@@ -107,6 +125,7 @@ async function peerSide(ctx: BenchContext): Promise<PeerRound['peer']> {
     try {
       const held = await peer.registered();
       if (held !== side.registered) side.errors.push(`the peer holds ${held} devices after ${side.registered} answered Registers`);
+      await untilQuiet(peer.pid, quietMaxMs(s.devices));
       const r = await peer.reads({ path: BATTERY_PATH, concurrency: s.readConcurrency, durationMs: s.readSec * 1000 });
       ctx.log(`  lwm2m-node-lib: ${r.ok} server.read calls answered in ${r.seconds.toFixed(1)} s, ${r.errors} failed`);
       return { ...side, reads: readSide(r, r.errors), ...(r.sample !== undefined ? { sample: r.sample } : {}) };
@@ -124,9 +143,12 @@ async function bareSide(ctx: BenchContext, load: RpcChild, run: number): Promise
     const { fleet, side } = await registerFleet(ctx, 'lwtwin --observe-objects \'\'', server.pid, server.coapPort, false);
     try {
       const target = { httpUrl: server.httpUrl, token: server.token, devicePrefix: 'vd-', devices: s.devices, property: BATTERY_PROPERTY, concurrency: s.readConcurrency, durationMs: s.readSec * 1000 };
-      const deep = await load.call<DeepReadReport>('deepReads', { ...target, connections: 8, pipelining: 4, redisUrl: ctx.redisUrl, redisPrefix: prefix, reportDevices: true });
+      await untilQuiet(server.pid, quietMaxMs(s.devices));
+      const deepTarget = { ...target, connections: 8, pipelining: 4, redisUrl: ctx.redisUrl, redisPrefix: prefix, reportDevices: true };
+      const warm = await load.call<DeepReadReport>('deepReads', { ...deepTarget, durationMs: WARM_UP_MS });
+      const deep = await load.call<DeepReadReport>('deepReads', deepTarget);
       // Without observations only a deep read puts the value into a twin: shallow reads go to the devices just read.
-      const readDevices = deep.readDevices ?? [];
+      const readDevices = [...new Set([...(warm.readDevices ?? []), ...(deep.readDevices ?? [])])];
       if (readDevices.length === 0) throw new Error(`no deepRead job completed, nothing to read shallowly: ${deep.firstErrors.join('; ')}`);
       const shallow = await load.call<LoadReport>('shallowReads', { ...target, onlyDevices: readDevices, connections: 8, pipelining: 8 });
       ctx.log(`  lwtwin: ${deep.ok} deepRead jobs completed in ${deep.seconds.toFixed(1)} s, then ${shallow.ok} shallow reads in ${shallow.seconds.toFixed(1)} s`);
