@@ -184,7 +184,7 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
     metrics.watchDtls(() => dtls.stats());
     const coapsPort = dtls.address().port;
 
-    const twinStore = new RedisTwinStore({ redis, keys, logger });
+    const twinStore = new RedisTwinStore({ redis, keys, logger, rangeIndex: config.twinRangeIndex });
     const twins = await CachedTwinStore.create(twinStore, { maxEntries: config.cacheSize });
     cleanups.push(() => twins.close());
     metrics.watchCache(() => twins.stats());
@@ -296,7 +296,8 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
     // until it is done (server/twin/number-index.ts). Started last: a command defined on the shared auto-pipelined
     // client (defineCommand) while one of its commands waits in a pipeline breaks that pipeline in ioredis.
     const backfill = new AbortController();
-    const backfilled = backfillNumberIndex(redis, keys, { logger, signal: backfill.signal }).catch((err: Error) => {
+    // Off: the mark goes, so that no process trusts an index nobody keeps, and turning it on again rebuilds it.
+    const backfilled = (config.twinRangeIndex ? backfillNumberIndex(redis, keys, { logger, signal: backfill.signal }) : redis.del(keys.twinNumberIndexState())).catch((err: Error) => {
       if (!backfill.signal.aborted) logger.warn({ err: err.message }, 'numeric range index backfill failed; range queries scan until the next start');
     });
     cleanups.push(async () => {

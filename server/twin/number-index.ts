@@ -37,6 +37,8 @@ export interface NumberEntry {
 
 export const REPORTED_PREFIX = 'properties.reported.';
 const READY = 'ready';
+/** How long a process trusts the `ready` mark it read (a process started with the index off removes it). */
+const READY_RECHECK_MS = 5000;
 /** Most members per ZADD / ZREM. */
 const CHUNK = 1000;
 
@@ -94,7 +96,8 @@ export function twinNumbers(ep: string, tagsJson: string | null | undefined, des
 
 /** Adds and removes index members, and reads candidates. */
 export class NumberIndex {
-  private ready = false;
+  /** When the index was last seen ready (ms): the mark is read again after READY_RECHECK_MS. */
+  private readyAt = -Infinity;
 
   constructor(
     private readonly redis: RedisClient,
@@ -118,9 +121,9 @@ export class NumberIndex {
    * undefined while the index does not yet cover every twin (the caller scans).
    */
   async candidates(hint: RangeHint): Promise<string[] | undefined> {
-    if (!this.ready) {
-      this.ready = (await this.redis.get(this.keys.twinNumberIndexState())) === READY;
-      if (!this.ready) return undefined;
+    if (Date.now() - this.readyAt > READY_RECHECK_MS) {
+      if ((await this.redis.get(this.keys.twinNumberIndexState())) !== READY) return undefined;
+      this.readyAt = Date.now();
     }
     const min = hint.min === undefined ? '-inf' : `${hint.minInclusive ? '' : '('}${hint.min}`;
     const max = hint.max === undefined ? '+inf' : `${hint.maxInclusive ? '' : '('}${hint.max}`;

@@ -30,6 +30,7 @@ import { assembleTwin, HeaderField, newTwinHeader, SYNC_FIELD_PREFIX } from './t
 import { desiredProperty, reportedLeaf, reportedNode, tagsProperty } from './twin-property.ts';
 import { runQuery, type QueryOptions, type QueryPage, type QueryPageRequest, type QuerySource, type TwinQuery } from './twin-query.ts';
 import { RedisChangeFeed } from './redis-change-feed.ts';
+import type { RangeHint } from '../query/index-hints.ts';
 import { isNumberJson, missingFrom, NumberIndex, REPORTED_PREFIX, sectionNumbers, twinNumbers, type NumberEntry } from './number-index.ts';
 import { checkEndpoint, checkSyncStatus, deletedLeaves, initialTags, notFound, preconditionFailed } from './twin-store-checks.ts';
 import type {
@@ -58,6 +59,8 @@ export interface RedisTwinStoreOptions {
   maxAttempts?: number;
   /** Where change-feed connection problems are reported. @defaultValue none (dropped) */
   logger?: Logger;
+  /** Keep and use the numeric range index (number-index.ts); off, range queries scan. @defaultValue true */
+  rangeIndex?: boolean;
 }
 
 type ScriptName = 'applyReported' | 'patch' | 'ensure' | 'delete' | 'setHeader' | 'recordSync' | 'loadTwin';
@@ -87,7 +90,7 @@ export class RedisTwinStore implements TwinStore {
 
   private readonly redis: RedisClient;
   private readonly keys: RedisKeys;
-  private readonly numbers: NumberIndex;
+  private readonly numbers: NumberIndex | undefined;
 
   constructor(options: RedisTwinStoreOptions) {
     this.redis = options.redis;
@@ -96,7 +99,7 @@ export class RedisTwinStore implements TwinStore {
     this.maxAttempts = options.maxAttempts ?? 16;
     this.queryOptions = options.query ?? {};
     this.feed = new RedisChangeFeed(this.redis, this.keys.twinChanges(), options.logger);
-    this.numbers = new NumberIndex(this.redis, this.keys);
+    this.numbers = options.rangeIndex === false ? undefined : new NumberIndex(this.redis, this.keys);
     // numberOfKeys from the file name: the keys then come first, which is what ioredis routes a cluster command by
     for (const [name, lua] of Object.entries(SCRIPTS)) {
       this.redis.defineCommand(COMMAND_PREFIX + name, { lua, numberOfKeys: Number(/-(\d+)\.lua$/.exec(SCRIPT_FILES[name as ScriptName])![1]) });
@@ -116,7 +119,7 @@ export class RedisTwinStore implements TwinStore {
     if (existing) return existing;
     const tags = initialTags(init.tags, now);
     const { header, tagLeaves: leaves } = newTwinHeader(now, tags);
-    await Promise.all([this.indexAdd(ep, leaves), this.numbers.add(sectionNumbers(ep, 'tags', tags))]);
+    await Promise.all([this.indexAdd(ep, leaves), this.numbers?.add(sectionNumbers(ep, 'tags', tags))]);
     const args = [this.keys.twinChanges(), this.message(ep, ['created'], 1), ...Object.entries(header).flat()];
     await this.script('ensure', [this.keys.twin(ep)], args);
     const twin = await this.get(ep);
@@ -145,7 +148,7 @@ export class RedisTwinStore implements TwinStore {
         await Promise.all([
           this.redis.zrem(this.keys.twinSortedIndex(shard), ep),
           ...leaves.map((l) => this.redis.srem(this.indexKey(ep, l), ep)),
-          this.numbers.remove(twinNumbers(ep, tags, desired, reported)),
+          this.numbers?.remove(twinNumbers(ep, tags, desired, reported)),
         ]);
         return true;
       }
@@ -182,11 +185,11 @@ export class RedisTwinStore implements TwinStore {
       }
       const sections: TwinChangeSection[] = [...(outcome.tagsChanged ? ['tags' as const] : []), ...(outcome.desiredChanged ? ['desired' as const] : [])];
       const { removed, added } = outcome.tagIndex;
-      const numbersBefore = [...sectionNumbers(ep, 'tags', JSON.parse(tags) as TwinObject), ...sectionNumbers(ep, 'properties.desired', JSON.parse(desired) as TwinObject)];
-      const numbersAfter = [...sectionNumbers(ep, 'tags', outcome.tags), ...sectionNumbers(ep, 'properties.desired', outcome.desired as TwinObject)];
+      const numbersBefore = !this.numbers ? [] : [...sectionNumbers(ep, 'tags', JSON.parse(tags) as TwinObject), ...sectionNumbers(ep, 'properties.desired', JSON.parse(desired) as TwinObject)];
+      const numbersAfter = !this.numbers ? [] : [...sectionNumbers(ep, 'tags', outcome.tags), ...sectionNumbers(ep, 'properties.desired', outcome.desired as TwinObject)];
       const staleNumbers = missingFrom(numbersAfter, numbersBefore);
       // new index entries before the commit, old ones removed after it: the indexes never miss a current value
-      await Promise.all([this.indexAdd(ep, added, false), this.numbers.add(missingFrom(numbersBefore, numbersAfter))]);
+      await Promise.all([this.indexAdd(ep, added, false), this.numbers?.add(missingFrom(numbersBefore, numbersAfter))]);
       const args = [
         bver,
         opts.ifMatch !== undefined ? version : '',
@@ -216,12 +219,12 @@ export class RedisTwinStore implements TwinStore {
     const maxSize = String(MAX_REPORTED_BYTES);
     // numeric range index: the members of the new numbers before the scripts, the ones they report gone after them
     const fresh = new Map<string, NumberEntry[]>();
-    for (const [ep, { prepared }] of groups) {
+    for (const [ep, { prepared }] of this.numbers ? groups : []) {
       const entries: NumberEntry[] = [];
       for (const u of prepared) if (isNumberJson(u.valueJson)) entries.push({ ep, path: REPORTED_PREFIX + u.field, value: u.valueJson, ts: String(u.ts) });
       if (entries.length > 0) fresh.set(ep, entries);
     }
-    if (fresh.size > 0) await this.numbers.add([...fresh.values()].flat());
+    if (fresh.size > 0) await this.numbers?.add([...fresh.values()].flat());
     // one script call per device, each on its own slot; issued in one tick, so an auto-pipelined client sends them
     // together (per cluster node)
     const replies = [...groups].map(([ep, { prepared }]) => {
@@ -244,10 +247,11 @@ export class RedisTwinStore implements TwinStore {
       }
       const reply = outcome.reply as (number | string)[];
       devices.push(parseApplyReply(ep, reply, rejected));
+      if (!this.numbers) continue;
       if (Number(reply[0]) === 0) gone.push(...(fresh.get(ep) ?? []));
       else gone.push(...goneNumbers(ep, reply));
     }
-    if (gone.length > 0) await this.numbers.remove(gone);
+    if (gone.length > 0) await this.numbers?.remove(gone);
     if (failure) throw failure;
     return { devices };
   }
@@ -364,10 +368,10 @@ export class RedisTwinStore implements TwinStore {
    * entry to this removal.
    */
   private async indexRemoveStale(ep: string, removed: readonly TagLeaf[], staleNumbers: readonly NumberEntry[]): Promise<void> {
-    await Promise.all([...removed.map((l) => this.redis.srem(this.indexKey(ep, l), ep)), this.numbers.remove(staleNumbers)]);
+    await Promise.all([...removed.map((l) => this.redis.srem(this.indexKey(ep, l), ep)), this.numbers?.remove(staleNumbers)]);
     const [tags, desired] = await this.redis.hmget(this.keys.twin(ep), HeaderField.tags, HeaderField.desired);
     if (tags === null) return;
-    await Promise.all([this.indexAdd(ep, tagLeaves(JSON.parse(tags) as TwinObject), false), this.numbers.add(twinNumbers(ep, tags, desired, []))]);
+    await Promise.all([this.indexAdd(ep, tagLeaves(JSON.parse(tags) as TwinObject), false), this.numbers?.add(twinNumbers(ep, tags, desired, []))]);
   }
 
   private messagePrefix(ep: string, sections: TwinChangeSection[]): string {
@@ -401,7 +405,7 @@ export class RedisTwinStore implements TwinStore {
         );
         return perShard.flat();
       },
-      rangeCandidates: (hint) => this.numbers.candidates(hint),
+      ...(this.numbers ? { rangeCandidates: (hint: RangeHint) => this.numbers!.candidates(hint) } : {}),
       load: async (ids) => {
         const rows = await Promise.all(ids.map((id) => this.script('loadTwin', [this.keys.twin(id), this.keys.twinReported(id)], []) as Promise<string>));
         return ids.map((id, i) => unpackTwin(id, rows[i]));

@@ -10,8 +10,8 @@
  *   those too unless the equality hints already left few candidates; sorted by deviceId (server/query
  *   `compareDeviceIds`). Without either, every id, in pages from the sorted id index. Other hints (connectionState,
  *   desired and reported equality on non-numbers) have no index here and are left to `matches`.
- * - Non-aggregate queries: candidates after the token's deviceId are loaded in batches (the next batch is fetched
- *   while the current one is evaluated), filtered with `matches` and projected until the page is full, TOP is
+ * - Non-aggregate queries: candidates after the token's deviceId are loaded in batches (the next `inFlight` batches
+ *   are fetched while the current one is evaluated), filtered with `matches` and projected until the page is full, TOP is
  *   reached, or the scan budget is spent. The token records the last deviceId consumed, so pages stay stable while
  *   twins come and go. A full page always carries a token, so the last page may come back empty; a page cut short by
  *   the budget carries one too, so callers must follow tokens rather than stop at a short page.
@@ -57,6 +57,8 @@ export interface QuerySource {
 export interface QueryOptions {
   /** Most twins loaded per batch (one Redis script call: ~20 µs of Redis time per twin). @defaultValue 250 */
   batchSize?: number;
+  /** Batches loading while one is evaluated (memory: up to `inFlight + 1` batches of twins). @defaultValue 4 */
+  inFlight?: number;
   /** Twins one page call may load before it returns what it has, with a token. @defaultValue 100000 */
   scanBudget?: number;
   /**
@@ -74,6 +76,7 @@ const defaultCodec = new ContinuationCodec();
 export async function runQuery(source: QuerySource, query: TwinQuery, page: QueryPageRequest, options: QueryOptions = {}): Promise<QueryPage> {
   const batchSize = options.batchSize ?? 250;
   const scanBudget = options.scanBudget ?? 100_000;
+  const inFlight = Math.max(1, options.inFlight ?? 4);
   const codec = options.codec ?? defaultCodec;
   const pageSize = resolvePageSize(page.pageSize);
   const state = page.continuationToken === undefined || page.continuationToken === '' ? { returned: 0 } : codec.decode(query, page.continuationToken);
@@ -81,7 +84,7 @@ export async function runQuery(source: QuerySource, query: TwinQuery, page: Quer
 
   if (query.isAggregate) {
     const twins: Twin[] = [];
-    for await (const batch of batches(source, candidates, undefined, batchSize)) {
+    for await (const batch of batches(source, candidates, undefined, inFlight, batchSize)) {
       for (const { twin } of batch) if (twin && query.matches(twin)) twins.push(twin);
     }
     const page = pageAggregateRows(query, query.aggregate(twins), state.returned, pageSize, codec);
@@ -94,7 +97,7 @@ export async function runQuery(source: QuerySource, query: TwinQuery, page: Quer
   if (limit <= 0) return { items };
   let scanned = 0;
   let last: string | undefined;
-  for await (const batch of batches(source, candidates, state.after, batchSize, limit + 1)) {
+  for await (const batch of batches(source, candidates, state.after, inFlight, batchSize, limit + 1)) {
     for (const { id, twin } of batch) {
       last = id;
       if (!twin || !query.matches(twin)) continue;
@@ -135,11 +138,12 @@ async function indexedCandidates(source: QuerySource, hints: readonly IndexHint[
   return result === undefined ? undefined : [...(result as Set<string>)].sort(compareDeviceIds);
 }
 
-/** Candidates after `after` in batches, loading batch n+1 while batch n is being evaluated. */
+/** Candidates after `after` in batches, loading the next `inFlight` batches while one is being evaluated. */
 async function* batches(
   source: QuerySource,
   candidates: string[] | undefined,
   after: string | undefined,
+  inFlight: number,
   maxSize: number,
   firstSize = maxSize,
 ): AsyncGenerator<{ id: string; twin: Twin | undefined }[]> {
@@ -159,25 +163,28 @@ async function* batches(
     if (ids.length > 0) cursor = ids[ids.length - 1];
     return ids;
   };
-  const fetch = async (): Promise<{ id: string; twin: Twin | undefined }[]> => {
-    const ids = await nextIds();
-    if (ids.length === 0) return [];
-    const twins = await source.load(ids);
-    return ids.map((id, i) => ({ id, twin: twins[i] }));
+  // ids are taken one batch after the other (a scan's cursor moves with each), their twins load concurrently
+  let idsTaken: Promise<unknown> = Promise.resolve();
+  const fetch = (): Promise<{ id: string; twin: Twin | undefined }[]> => {
+    const ids = idsTaken.then(nextIds);
+    idsTaken = ids.catch(() => undefined);
+    const loaded = ids.then(async (list) => (list.length === 0 ? [] : zip(list, await source.load(list))));
+    // A consumer that stops early leaves prefetches in flight; keep their failures from going unhandled.
+    loaded.catch(() => undefined);
+    return loaded;
   };
-  // The first batch alone (a page often fills from it); from the second on, the next batch loads during evaluation.
-  let pending: Promise<{ id: string; twin: Twin | undefined }[]> | undefined;
+  // The first batch alone (a page often fills from it); from the second on, `inFlight` batches load during evaluation.
+  const queue: Promise<{ id: string; twin: Twin | undefined }[]>[] = [];
   for (let n = 0; ; n++) {
-    const batch = await (pending ?? fetch());
-    pending = undefined;
+    const batch = await (queue.shift() ?? fetch());
     if (batch.length === 0) return;
-    if (n > 0 || firstSize >= maxSize) {
-      pending = fetch();
-      // A consumer that stops early leaves one prefetch in flight; keep its failure from going unhandled.
-      pending.catch(() => undefined);
-    }
+    if (n > 0 || firstSize >= maxSize) while (queue.length < inFlight) queue.push(fetch());
     yield batch;
   }
+}
+
+function zip(ids: string[], twins: (Twin | undefined)[]): { id: string; twin: Twin | undefined }[] {
+  return ids.map((id, i) => ({ id, twin: twins[i] }));
 }
 
 /** Index of the first element greater than `after` in sorted `ids`. */

@@ -107,6 +107,19 @@ describe('RedisTwinStore storage layout', () => {
     await fresh.close();
   });
 
+  it('keeps no numeric range index when turned off, and range queries still answer (a scan)', async () => {
+    await backfillNumberIndex(redis, keys);
+    const off = new RedisTwinStore({ redis, keys, now: () => T0, rangeIndex: false, query: { fewCandidates: 0 } });
+    await off.ensure('n1', { tags: { rank: 1 } });
+    await off.applyReported([{ ep: 'n1', property: ['device', 'batteryLevel'], value: 5, source: 'notify', timestamp: T0 }]);
+    await off.patch('n1', { properties: { desired: { period: 3 } } });
+    expect((await redis.keys(`${prefix}twin:num:*`)).filter((k) => k !== keys.twinNumberIndexState())).toEqual([]);
+    const low = compileQuery('SELECT deviceId FROM devices WHERE properties.reported.device.batteryLevel < 10 AND tags.rank = 1');
+    expect((await off.query(low, { pageSize: 10 })).items).toEqual([{ deviceId: 'n1' }]);
+    expect(await off.delete('n1')).toBe(true);
+    await off.close();
+  });
+
   it('keeps concurrent patches from losing each other (compare-and-set)', async () => {
     await store.ensure('dev1');
     const other = new RedisTwinStore({ redis: redis.duplicate(), keys, now: () => T0 });
