@@ -48,8 +48,8 @@ export interface LwTwinConfig {
   redisPrefix: string;
   /**
    * Keep the numeric range index of twin leaves (server/twin/number-index.ts) and use it for range queries. It costs
-   * each reported write of a number about a third more CPU (node and Redis) and Redis memory per numeric leaf; off,
-   * range queries scan every twin. Give every process the same setting. @defaultValue true
+   * each reported write of a number roughly 1.5 to 2 times the node and Redis CPU of the write without it (the store bench in
+   * BENCHMARKS.md) and Redis memory per numeric leaf (one sorted-set member); off, range queries scan every twin. Give every process the same setting. @defaultValue true
    */
   twinRangeIndex: boolean;
   /** Identity of this server process; jobs for a device run on the process owning its socket. Stable across restarts. @defaultValue `<hostname>:<coapPort>` */

@@ -149,7 +149,8 @@ export interface TwinStore {
   /**
    * Runs a compiled query (Azure IoT Hub query language doc) and returns one page in deviceId order, with a continuation token while more may
    * follow (a page may hold fewer than `pageSize` items — even none — and still carry a token when the scan budget ran
-   * out). Tag equality conditions use the tag index; everything else scans.
+   * out). Tag equality conditions use the tag index, numeric range conditions the range index where the store has one
+   * (twin-query.ts); everything else scans.
    */
   query(query: TwinQuery, page: QueryPageRequest): Promise<QueryPage>;
 

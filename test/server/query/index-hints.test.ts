@@ -55,3 +55,26 @@ describe('indexHints', () => {
     expect(hints('tags.a IN []')).toEqual([{ path: 'tags.a', values: [] }]);
   });
 });
+
+describe('rangeHints', () => {
+  const ranges = (condition: string) => compileQuery(`SELECT * FROM devices WHERE ${condition}`).rangeHints;
+  const b = 'properties.reported.device.batteryLevel';
+
+  it('turns number comparisons on a leaf into one interval per path, either side, merged over AND', () => {
+    expect(ranges(`${b} < 10`)).toEqual([{ path: b, max: 10, maxInclusive: false, minInclusive: false }]);
+    expect(ranges(`10 >= ${b}`)).toEqual([{ path: b, max: 10, maxInclusive: true, minInclusive: false }]);
+    expect(ranges(`${b} > -2.5 AND ${b} <= 7 AND ${b} >= -2.5 AND tags.x = 'a'`)).toEqual([{ path: b, min: -2.5, minInclusive: false, max: 7, maxInclusive: true }]);
+    expect(ranges('tags.n = 4 AND properties.desired.p >= 1')).toEqual([
+      { path: 'tags.n', min: 4, minInclusive: true, max: 4, maxInclusive: true },
+      { path: 'properties.desired.p', min: 1, minInclusive: true, maxInclusive: false },
+    ]);
+  });
+
+  it('gives no hint where a range index cannot narrow: strings, !=, OR, NOT, roots, $ keys and computed sides', () => {
+    expect(
+      ranges(
+        `${b} < 'm' AND ${b} != 3 AND (${b} < 3 OR tags.a = 1) AND NOT (${b} > 4) AND deviceId > 3 AND properties.reported.$version > 1 AND ${b} + 1 < 3 AND ${b} < ${b}`,
+      ),
+    ).toEqual([]);
+  });
+});
