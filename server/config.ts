@@ -49,7 +49,7 @@ export interface LwTwinConfig {
   /**
    * Keep the numeric range index of twin leaves (server/twin/number-index.ts) and use it for range queries. It costs
    * each reported write of a number roughly 1.5 to 2 times the node and Redis CPU of the write without it (the store bench in
-   * BENCHMARKS.md) and Redis memory per numeric leaf (one sorted-set member); off, range queries scan every twin. Give every process the same setting. @defaultValue true
+   * BENCHMARKS.md) and ~140 bytes of Redis memory per numeric leaf (one sorted-set member); off, range queries scan every twin. Give every process the same setting. @defaultValue true
    */
   twinRangeIndex: boolean;
   /** Identity of this server process; jobs for a device run on the process owning its socket. Stable across restarts. @defaultValue `<hostname>:<coapPort>` */
