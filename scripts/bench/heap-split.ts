@@ -19,7 +19,8 @@ export const SERVER_PARTS: readonly HeapPart[] = [
   { part: 'observations (server)', roots: ['ObservationRegistry.byEndpoint', 'ObservationRegistry.byToken'] },
   { part: 'observations (CoAP)', roots: ['ClientObservations.byToken'] },
   { part: 'observation set-up state', roots: ['ObservationKeeper.states', 'ObservationKeeper.queue', 'ObservationKeeper.prompt'] },
-  { part: 'registrations', roots: ['RegistrationCache.cache', 'QueueModePresence'] },
+  // the presence's per-device maps, not the object itself: through its event listeners it reaches module code
+  { part: 'registrations', roots: ['RegistrationCache.cache', 'QueueModePresence.devices', 'QueueModePresence.awake'] },
   { part: 'twin cache', roots: ['CachedTwinStore.cache'] },
   { part: 'CoAP state (exchanges, dedup, blocks)', roots: ['EndpointCore.dedup', 'EndpointCore.byMid', 'EndpointCore.byToken', 'EndpointCore.block1', 'EndpointCore.block2', 'SharedTimerWheel', 'TimerWheel'] },
 ];

@@ -40,6 +40,12 @@ export interface FleetRoundResult {
   observedShare: number;
   rssBaselineBytes: number;
   rssBytes: number;
+  /**
+   * Lowest RSS sampled once a second over `SETTLE_SEC` of idle after the storm: V8 returns the storm's garbage only
+   * when its memory reducer runs (~30 s of low allocation), so `rssBytes` (3 s after) is mostly garbage.
+   */
+  rssSettledBytes: number;
+  rssSettledPerDeviceBytes: number;
   heapBaselineBytes: number;
   heapBytes: number;
   rssPerDeviceBytes: number;
@@ -61,6 +67,9 @@ export interface FleetRoundResult {
  * tens of seconds to write and parse; 100,000 would need gigabytes.
  */
 const HEAP_SPLIT_MAX_DEVICES = 20_000;
+
+/** Seconds of idle after the storm over which the lowest RSS is taken (`rssSettledBytes`). */
+const SETTLE_SEC = 40;
 
 /** Takes a heap snapshot of the server (SIGUSR2, see the node arguments in `fleetRound`) and splits it. */
 async function snapshotSplit(pid: number, httpUrl: string, dir: string): Promise<HeapSplit> {
@@ -134,6 +143,11 @@ async function measureRound(
     await sleep(devices > 1000 ? 3000 : 500); // twin writes of the first answers, then a quiet heap
     const rssBytes = processRssBytes(server.pid);
     const heapBytes = await heapUsed(server.httpUrl);
+    let rssSettledBytes = rssBytes;
+    for (let i = 0; i < (devices > 1000 ? SETTLE_SEC : 2); i++) {
+      await sleep(1000);
+      rssSettledBytes = Math.min(rssSettledBytes, processRssBytes(server.pid));
+    }
     let split: HeapSplit | undefined;
     if (snapshotDir) {
       ctx.log(`  heap snapshot of the server holding ${devices} devices ...`);
@@ -159,6 +173,8 @@ async function measureRound(
       heapBaselineBytes,
       heapBytes,
       rssPerDeviceBytes: (rssBytes - rssBaselineBytes) / Math.max(1, reg.registered),
+      rssSettledBytes,
+      rssSettledPerDeviceBytes: (rssSettledBytes - rssBaselineBytes) / Math.max(1, reg.registered),
       heapPerDeviceBytes: (heapBytes - heapBaselineBytes) / Math.max(1, reg.registered),
       setupOutcomes,
       downlinkRefused,
@@ -181,7 +197,7 @@ export async function fleetRounds(ctx: BenchContext, devices: number): Promise<F
     ctx.log(
       `  registration run ${run + 1}/${ctx.runs}, ${devices} devices: ${Math.round(r.registrationsPerSec)}/s, p50 ${r.registerP50Ms.toFixed(1)} ms, ` +
         `p99 ${r.registerP99Ms.toFixed(1)} ms, observed in ${r.observedSec.toFixed(1)} s (${(r.observedShare * 100).toFixed(0)} %), ` +
-        `RSS +${Math.round(r.rssPerDeviceBytes)} B/device; set-ups ${JSON.stringify(r.setupOutcomes)}, downlink refused ${r.downlinkRefused}`,
+        `RSS +${Math.round(r.rssPerDeviceBytes)} B/device (settled +${Math.round(r.rssSettledPerDeviceBytes)}); set-ups ${JSON.stringify(r.setupOutcomes)}, downlink refused ${r.downlinkRefused}`,
     );
     results.push(r);
   }
