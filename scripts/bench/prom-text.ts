@@ -38,6 +38,16 @@ export function metricSum(samples: readonly PromSample[], name: string, labels: 
   return sum;
 }
 
+/** Sums of `name` per value of its label `label` (samples without the label are skipped); values of 0 are left out. */
+export function metricByLabel(samples: readonly PromSample[], name: string, label: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of samples) {
+    const key = s.labels[label];
+    if (s.name === name && key !== undefined && s.value !== 0) out[key] = (out[key] ?? 0) + s.value;
+  }
+  return out;
+}
+
 /** True when the exposition has any sample of `name`. */
 export function hasMetric(samples: readonly PromSample[], name: string): boolean {
   return samples.some((s) => s.name === name);

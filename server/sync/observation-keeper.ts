@@ -257,14 +257,16 @@ export class ObservationKeeper {
     // The first answers of every object go to the twin in one reported write once the set-up ends (not one per
     // object): in a registration storm that is 1 twin write per device instead of 4.
     const values: LwM2mLeaf[] = [];
-    const flushValues = (): void => {
-      if (values.length > 0 && !this.stopped) this.opts.onValues(ep, values.splice(0));
-    };
     try {
       await this.setupTargets(reg, s, targets, held, values, outcome);
     } finally {
-      flushValues();
+      this.flushValues(ep, values); // whatever an ended or failed set-up collected (a no-op after success)
     }
+  }
+
+  /** Hands the first answers a set-up collected to the twin in one reported write, and empties `values`. */
+  private flushValues(ep: string, values: LwM2mLeaf[]): void {
+    if (values.length > 0 && !this.stopped) this.opts.onValues(ep, values.splice(0));
   }
 
   /** The body of `run` once the registration is known: every target in turn, then the outcome. */
@@ -306,7 +308,7 @@ export class ObservationKeeper {
     s.unreachable = false;
     this.opts.metrics?.observationSetups.inc({ outcome: 'observing' });
     // the values are queued before the state is written; the reported writer lands them within its flush delay
-    if (values.length > 0) this.opts.onValues(ep, values.splice(0));
+    this.flushValues(ep, values);
     await this.writeState(reg, outcome);
     this.opts.onEstablished?.(ep);
   }

@@ -12,7 +12,7 @@ import { heapSplit, type HeapSplit } from '../heap-split.ts';
 import { wallNow } from '../child-rpc.ts';
 import { startFleetProcesses } from '../fleet/fleet-processes.ts';
 import { cpuMeter, processRssBytes } from '../proc-stat.ts';
-import { metricSum, scrapeMetrics } from '../prom-text.ts';
+import { metricByLabel, metricSum, scrapeMetrics } from '../prom-text.ts';
 import { redisMeter } from '../redis-prefix.ts';
 import type { ServerProcess } from '../server-process.ts';
 import { withServer } from '../server-session.ts';
@@ -137,8 +137,7 @@ async function measureRound(
     }
     const redisCommands = (await redisUse.stop()).commands;
     const endSamples = await scrapeMetrics(server.httpUrl);
-    const setupOutcomes: Record<string, number> = {};
-    for (const smp of endSamples) if (smp.name === 'lwtwin_observation_setups_total' && smp.value > 0) setupOutcomes[smp.labels.outcome] = smp.value;
+    const setupOutcomes = metricByLabel(endSamples, 'lwtwin_observation_setups_total', 'outcome');
     const downlinkRefused = metricSum(endSamples, 'lwtwin_downlink_refused_total');
     await sleep(devices > 1000 ? 3000 : 500); // twin writes of the first answers, then a quiet heap
     const rssBytes = processRssBytes(server.pid);

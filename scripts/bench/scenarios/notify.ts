@@ -14,7 +14,7 @@ import { figure, type BenchContext, type Figure, type ScenarioResult } from '../
 import type { FleetProcesses } from '../fleet/fleet-processes.ts';
 import { VirtualFleet } from '../fleet/virtual-fleet.ts';
 import { cpuMeter, udpReceiveBufferErrors } from '../proc-stat.ts';
-import { metricSum, scrapeMetrics, type PromSample } from '../prom-text.ts';
+import { metricByLabel, metricSum, scrapeMetrics, type PromSample } from '../prom-text.ts';
 import { redisMeter } from '../redis-prefix.ts';
 import { withServer } from '../server-session.ts';
 import { latencyHistogram, median, percentileMs, recordMs, sleep } from '../stats.ts';
@@ -58,7 +58,7 @@ const writes = (m: PromSample[]): number => metricSum(m, 'lwtwin_twin_writes_tot
 /** The server's shedding counters (see `NotifyStepResult.serverShed`). */
 function shedCounters(m: PromSample[]): Record<string, number> {
   const out: Record<string, number> = { bufferDropped: metricSum(m, 'lwtwin_notify_buffer_dropped_total'), reportedRejected: metricSum(m, 'lwtwin_reported_rejected_total') };
-  for (const smp of m) if (smp.name === 'lwtwin_notifications_total' && smp.labels.outcome !== 'accepted') out[`notification_${smp.labels.outcome}`] = (out[`notification_${smp.labels.outcome}`] ?? 0) + smp.value;
+  for (const [outcome, n] of Object.entries(metricByLabel(m, 'lwtwin_notifications_total', 'outcome'))) if (outcome !== 'accepted') out[`notification_${outcome}`] = n;
   return out;
 }
 
