@@ -2,7 +2,10 @@
  * Summarises a V8 CPU profile (`node --cpu-prof` writes `.cpuprofile` JSON): self time aggregated by function and
  * script, and by script alone, largest first. Used for the profiling notes of BENCHMARKS.md.
  * Run: `npx tsx scripts/bench/cpuprofile-summary.ts <file.cpuprofile> [top=25] [--callers <functionName> [--depth 4] [--app]]`
- * (`--callers`: where that function's self time comes from, by caller chain; `--app`: only frames of this repository).
+ * [--window FROM:TO]`
+ * (`--callers`: where that function's self time comes from, by caller chain; `--app`: only frames of this repository;
+ * `--window`: only the samples between FROM and TO seconds after the profile's start, negative counting back from its
+ * end, e.g. `--window -60:` for the last minute: a bench step rather than the set-up before it).
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -43,15 +46,40 @@ function shortUrl(url: string): string {
   return m ? m[1] : url;
 }
 
-/** Self time (µs) per node id from the sample list (time deltas), falling back to hit counts. */
-function selfTimes(profile: CpuProfile): Map<number, number> {
+/** Seconds after a profile's start (negative: before its end); `to` undefined: up to the end. */
+export interface TimeWindow {
+  from: number;
+  to?: number;
+}
+
+/** `FROM:TO` of `--window` (either side may be empty). */
+export function parseWindow(text: string): TimeWindow {
+  const m = /^(-?\d+(?:\.\d+)?)?:(-?\d+(?:\.\d+)?)?$/.exec(text);
+  if (!m) throw new Error(`--window wants FROM:TO in seconds (e.g. -60: or 120:180), not ${JSON.stringify(text)}`);
+  return { from: m[1] === undefined ? 0 : Number(m[1]), ...(m[2] === undefined ? {} : { to: Number(m[2]) }) };
+}
+
+/**
+ * Self time (µs) per node id from the sample list (time deltas), falling back to hit counts; with `window`, only the
+ * samples inside it (a profile without samples cannot be windowed).
+ */
+function selfTimes(profile: CpuProfile, window?: TimeWindow): Map<number, number> {
   const selfUs = new Map<number, number>();
   if (profile.samples && profile.timeDeltas && profile.samples.length === profile.timeDeltas.length) {
+    const spanUs = profile.endTime - profile.startTime;
+    const at = (s: number) => (s < 0 ? spanUs + s * 1e6 : s * 1e6);
+    const fromUs = window ? at(window.from) : -Infinity;
+    const toUs = window?.to !== undefined ? at(window.to) : Infinity;
     // timeDeltas[i] is the time before sample i; attribute it to the sample that follows.
+    let t = 0;
     for (let i = 0; i < profile.samples.length; i++) {
+      t += profile.timeDeltas[i];
+      if (t < fromUs || t > toUs) continue;
       const dt = profile.timeDeltas[i + 1] ?? 0;
       selfUs.set(profile.samples[i], (selfUs.get(profile.samples[i]) ?? 0) + Math.max(0, dt));
     }
+  } else if (window) {
+    throw new Error('this profile has no sample timeline, so --window cannot select a part of it');
   } else {
     const total = profile.endTime - profile.startTime;
     const hits = profile.nodes.reduce((s, n) => s + (n.hitCount ?? 0), 0) || 1;
@@ -74,8 +102,8 @@ function frameName(n: CpuProfileNode): string {
  * Where the self time of functions named `functionName` comes from: the self time grouped by the chain of the
  * `depth` nearest callers, largest first.
  */
-export function callersOf(profile: CpuProfile, functionName: string, depth = 4, top = 10, appOnly = false): SelfTimeRow[] {
-  const selfUs = selfTimes(profile);
+export function callersOf(profile: CpuProfile, functionName: string, depth = 4, top = 10, appOnly = false, window?: TimeWindow): SelfTimeRow[] {
+  const selfUs = selfTimes(profile, window);
   const parent = new Map<number, CpuProfileNode>();
   const byId = new Map<number, CpuProfileNode>();
   for (const n of profile.nodes) {
@@ -103,8 +131,8 @@ export function callersOf(profile: CpuProfile, functionName: string, depth = 4, 
 }
 
 /** Self time aggregated by function and by script, largest first. */
-export function summariseProfile(profile: CpuProfile, top = 25): ProfileSummary {
-  const selfUs = selfTimes(profile);
+export function summariseProfile(profile: CpuProfile, top = 25, window?: TimeWindow): ProfileSummary {
+  const selfUs = selfTimes(profile, window);
   const fn = new Map<string, number>();
   const script = new Map<string, number>();
   let totalUs = 0;
@@ -138,15 +166,17 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   const appOnly = appAt >= 0 && args.splice(appAt, 1).length === 1;
   const depthAt = args.indexOf('--depth');
   const depth = depthAt >= 0 ? Number(args.splice(depthAt, 2)[1]) : 4;
+  const windowAt = args.indexOf('--window');
+  const window = windowAt >= 0 ? parseWindow(args.splice(windowAt, 2)[1] ?? '') : undefined;
   const [file, topArg] = args;
   if (!file) {
-    console.error('usage: tsx scripts/bench/cpuprofile-summary.ts <file.cpuprofile> [top=25] [--callers <functionName> [--depth 4] [--app]]');
+    console.error('usage: tsx scripts/bench/cpuprofile-summary.ts <file.cpuprofile> [top=25] [--callers <functionName> [--depth 4] [--app]] [--window FROM:TO]');
     process.exit(2);
   }
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   if (callers !== undefined) {
-    for (const r of callersOf(profile, callers, depth, Number(topArg ?? 10), appOnly)) console.log(`${r.selfMs.toFixed(0).padStart(8)} ms ${r.percent.toFixed(1).padStart(5)} %  ${r.name}`);
+    for (const r of callersOf(profile, callers, depth, Number(topArg ?? 10), appOnly, window)) console.log(`${r.selfMs.toFixed(0).padStart(8)} ms ${r.percent.toFixed(1).padStart(5)} %  ${r.name}`);
   } else {
-    console.log(formatSummary(summariseProfile(profile, Number(topArg ?? 25))));
+    console.log(formatSummary(summariseProfile(profile, Number(topArg ?? 25), window)));
   }
 }

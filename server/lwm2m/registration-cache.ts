@@ -45,6 +45,16 @@ export class RegistrationCache {
     if (known && (registrationId === undefined || known.registrationId === registrationId)) this.cache.delete(endpoint);
   }
 
+  /** The cached registration without counting it as a use (the LRU order stays). */
+  peek(endpoint: string): Registration | undefined {
+    return this.cache.peek(endpoint)?.reg;
+  }
+
+  /** Every cached endpoint, a snapshot (most recently used first). */
+  endpoints(): string[] {
+    return [...this.cache.keys()];
+  }
+
   /** Every cached registration (most recently used first). */
   values(): Registration[] {
     return [...this.cache.values()].map((e) => e.reg);

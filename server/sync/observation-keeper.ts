@@ -25,6 +25,7 @@ import type { Metrics } from '../metrics.ts';
 import type { Registration } from '../registration/registration.ts';
 import type { TwinStore } from '../twin/twin-store.ts';
 import { isoTime, type ObservationSyncRecord } from '../twin/twin.ts';
+import { Fifo } from './fifo.ts';
 
 export interface ObserveSettings {
   objects: readonly number[];
@@ -82,9 +83,9 @@ const RECOVERY_QUEUE_HIGH = 2000;
 export class ObservationKeeper {
   private readonly states = new Map<string, DeviceState>();
   /** Set-ups a device's own message asked for: started as soon as `concurrency` allows. */
-  private readonly prompt: Registration[] = [];
+  private readonly prompt = new Fifo<Registration>();
   /** Set-ups the server starts by itself: at most `ratePerSecond` per second. */
-  private readonly queue: Registration[] = [];
+  private readonly queue = new Fifo<Registration>();
   private running = 0;
   private nextStartAt = 0;
   private pumpTimer?: NodeJS.Timeout;
@@ -112,8 +113,8 @@ export class ObservationKeeper {
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
     for (const s of this.states.values()) if (s.retry) clearTimeout(s.retry);
     this.states.clear();
-    this.prompt.length = 0;
-    this.queue.length = 0;
+    this.prompt.clear();
+    this.queue.clear();
   }
 
   /** Forgets a device (De-register, expiry). */
