@@ -96,7 +96,7 @@ export class DeviceOperations {
       this.opts.cache.delete(endpoint);
       throw ServerError.notFound(`device ${endpoint} is not registered`, { endpoint });
     }
-    this.opts.cache.put(reg);
+    this.opts.cache.putRead(reg);
     return reg;
   }
 
@@ -242,7 +242,7 @@ export class DeviceOperations {
     void this.opts.registrations.getByEndpoint(obs.endpoint).then(
       (reg) => {
         if (reg !== undefined && reg.registrationId === obs.registrationId) {
-          this.opts.cache.put(reg);
+          this.opts.cache.putRead(reg);
           this.notified(obs, n, reg);
           return;
         }

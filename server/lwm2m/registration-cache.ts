@@ -39,6 +39,17 @@ export class RegistrationCache {
     this.cache.set(reg.endpoint, { reg, at: Math.floor(now - this.epoch) });
   }
 
+  /**
+   * `put` for a registration read from the store (a lookup that missed): kept if its endpoint is cached already or the
+   * cache has room, never at the cost of another entry. Under round-robin traffic over more devices than the bound
+   * (notifications of 100,001 devices against 100,000 entries), evicting the least recently used device on each miss
+   * evicts the next one to be looked up, so every lookup would miss and read Redis; admitting only into free room
+   * keeps the devices within the bound cached and sends only those beyond it to the store.
+   */
+  putRead(reg: Registration, now = Date.now()): void {
+    if (this.cache.size < this.cache.max || this.cache.has(reg.endpoint)) this.put(reg, now);
+  }
+
   /** Forgets `endpoint` (only if its cached registration is `registrationId`, when given). */
   delete(endpoint: string, registrationId?: string): void {
     const known = this.cache.get(endpoint)?.reg;
