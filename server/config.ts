@@ -6,6 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ALL_RANGE_INDEX_PATHS, canonicalPaths, DEFAULT_RANGE_INDEX_PATHS, invalidPathReason } from './twin/range-index-paths.ts';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -47,11 +48,14 @@ export interface LwTwinConfig {
   /** Prefix of every Redis key. @defaultValue 'lwtwin:' */
   redisPrefix: string;
   /**
-   * Keep the numeric range index of twin leaves (server/twin/number-index.ts) and use it for range queries. It costs
-   * each reported write of a number roughly 1.5 to 2 times the node and Redis CPU of the write without it (the store bench in
-   * BENCHMARKS.md) and ~140 bytes of Redis memory per numeric leaf (one sorted-set member); off, range queries scan every twin. Give every process the same setting. @defaultValue true
+   * Twin path prefixes whose numeric leaves the range index keeps (server/twin/number-index.ts, canonical form of
+   * server/twin/range-index-paths.ts; empty: off), for range queries on them. Each indexed reported number costs the
+   * notify path a ZADD and a ZREM (the notify bench in BENCHMARKS.md: ~30 % of its throughput with every reported
+   * number indexed) and ~140 bytes of Redis memory per leaf; a range query on a path not covered scans every twin.
+   * Flag values: `off`, `all`, or a comma-separated list of prefixes. Give every process the same setting.
+   * @defaultValue ['properties.desired', 'tags']
    */
-  twinRangeIndex: boolean;
+  twinRangeIndex: readonly string[];
   /** Identity of this server process; jobs for a device run on the process owning its socket. Stable across restarts. @defaultValue `<hostname>:<coapPort>` */
   serverId: string;
   /** Extra directories of OMA DDF XML object definitions. @defaultValue [] */
@@ -156,6 +160,18 @@ const bool: Parser<boolean> = (raw, name) => {
   if (raw === '1' || raw === 'true') return true;
   if (raw === '0' || raw === 'false') return false;
   throw new ConfigError(`${name}: expected true/false or 1/0, got ${JSON.stringify(raw)}`);
+};
+/** `off` / `all` (and their boolean spellings) or a comma-separated list of twin path prefixes, made canonical. */
+const rangeIndexPaths: Parser<readonly string[]> = (raw, name) => {
+  if (raw === false || raw === 'off' || raw === '0' || raw === 'false' || raw === 'none') return [];
+  if (raw === true || raw === 'all' || raw === '1' || raw === 'true' || raw === 'on') return ALL_RANGE_INDEX_PATHS;
+  const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',').map((s) => s.trim()) : undefined;
+  if (!items || items.length === 0) throw new ConfigError(`${name}: expected off, all or a comma-separated list of twin paths, got ${JSON.stringify(raw)}`);
+  for (const item of items) {
+    const why = typeof item === 'string' ? invalidPathReason(item) : `${JSON.stringify(item)} is not a string`;
+    if (why !== undefined) throw new ConfigError(`${name}: ${why}; expected off, all or twin paths such as tags,properties.desired,properties.reported.device.batteryLevel`);
+  }
+  return canonicalPaths(items as string[]);
 };
 const directory: Parser<string> = (raw, name) => {
   const dir = path.resolve(str(raw, name));
@@ -264,7 +280,7 @@ export const OPTIONS: OptionSpec[] = [
   { key: 'jobLockMs', flag: 'job-lock-ms', env: 'LWTWIN_JOB_LOCK_MS', parse: integer(200, 600_000), default: () => 10_000, help: 'BullMQ lock of a running device job (a killed process\'s job runs elsewhere after it), ms' },
   { key: 'redisCluster', flag: 'redis-cluster', env: 'LWTWIN_REDIS_CLUSTER', parse: bool, default: () => false, help: 'connect to a Redis Cluster', switch: true },
   { key: 'redisPrefix', flag: 'redis-prefix', env: 'LWTWIN_REDIS_PREFIX', parse: str, default: () => 'lwtwin:', help: 'prefix of every Redis key' },
-  { key: 'twinRangeIndex', flag: 'twin-range-index', env: 'LWTWIN_TWIN_RANGE_INDEX', parse: bool, default: () => true, help: 'keep a numeric range index of twin leaves for range queries (0 to turn off)' },
+  { key: 'twinRangeIndex', flag: 'twin-range-index', env: 'LWTWIN_TWIN_RANGE_INDEX', parse: rangeIndexPaths, default: () => DEFAULT_RANGE_INDEX_PATHS, help: 'twin paths whose numbers range queries read from an index: off, all, or path prefixes, comma-separated (default tags,properties.desired)' },
   { key: 'serverId', flag: 'server-id', env: 'LWTWIN_SERVER_ID', parse: str, default: () => undefined, help: 'identity of this server process (default <hostname>:<coapPort>)' },
   { key: 'objectsDirs', flag: 'objects-dir', env: 'LWTWIN_OBJECTS_DIRS', parse: list(str), default: () => [], help: 'extra DDF XML directories (comma-separated)' },
   { key: 'requestTimeoutMs', flag: 'request-timeout-ms', env: 'LWTWIN_REQUEST_TIMEOUT_MS', parse: integer(100, 600_000), default: () => 10_000, help: 'deadline of one device request, ms' },

@@ -296,15 +296,16 @@ export async function startLwTwinServer(config: Readonly<LwTwinConfig>, opts: St
     // until it is done (server/twin/number-index.ts). Started last: a command defined on the shared auto-pipelined
     // client (defineCommand) while one of its commands waits in a pipeline breaks that pipeline in ioredis.
     const backfill = new AbortController();
-    // Off: the mark goes, so that no process trusts an index nobody keeps, and turning it on again rebuilds it.
-    const backfilled = (config.twinRangeIndex ? backfillNumberIndex(redis, keys, { logger, signal: backfill.signal }) : redis.del(keys.twinNumberIndexState())).catch((err: Error) => {
+    // The ready mark first narrows to the paths this process indexes (off: it goes), so that no process trusts an
+    // index nobody keeps, and covering a path again rebuilds it.
+    const backfilled = backfillNumberIndex(redis, keys, { logger, paths: config.twinRangeIndex, signal: backfill.signal }).catch((err: Error) => {
       if (!backfill.signal.aborted) logger.warn({ err: err.message }, 'numeric range index backfill failed; range queries scan until the next start');
     });
     cleanups.push(async () => {
       backfill.abort();
       await backfilled;
     });
-    logger.info({ coapPort: endpoint.localAddress.port, coapsPort, httpPort, serverId: config.serverId, dtlsCidPrefix: cidPrefix.toString('hex') }, 'lwtwin server started');
+    logger.info({ coapPort: endpoint.localAddress.port, coapsPort, httpPort, serverId: config.serverId, dtlsCidPrefix: cidPrefix.toString('hex'), rangeIndex: config.twinRangeIndex.join(',') || 'off' }, 'lwtwin server started');
     return {
       config,
       coapPort: endpoint.localAddress.port,

@@ -7,7 +7,7 @@
  * - `twinSortedIndex(shard)`: the device ids of one index shard in lexicographic order; queries merge the shards;
  * - `twinValueIndex(shard, 'tags.<path>', JSON(value))`: the shard's devices per tag leaf value;
  * - `twinNumberIndex(shard, path)`: the numeric range index of one leaf path under tags / desired / reported
- *   (number-index.ts), kept the same way as the tag index;
+ *   (number-index.ts; only paths under the `rangeIndex` prefixes), kept the same way as the tag index;
  * - `twinChanges()`: pub/sub channel of `TwinChange` messages, published by the scripts in the same atomic step as
  *   the write (PUBLISH reaches every node of a cluster).
  * Every write of a device is one Lua script on its two `{ep}` keys (server/twin/lua, header comments list KEYS and
@@ -32,6 +32,7 @@ import { runQuery, type QueryOptions, type QueryPage, type QueryPageRequest, typ
 import { RedisChangeFeed } from './redis-change-feed.ts';
 import type { RangeHint } from '../query/index-hints.ts';
 import { isNumberJson, missingFrom, NumberIndex, REPORTED_PREFIX, sectionNumbers, twinNumbers, type NumberEntry } from './number-index.ts';
+import { canonicalPaths, DEFAULT_RANGE_INDEX_PATHS } from './range-index-paths.ts';
 import { checkEndpoint, checkSyncStatus, deletedLeaves, initialTags, notFound, preconditionFailed } from './twin-store-checks.ts';
 import type {
   ApplyResult,
@@ -59,8 +60,12 @@ export interface RedisTwinStoreOptions {
   maxAttempts?: number;
   /** Where change-feed connection problems are reported. @defaultValue none (dropped) */
   logger?: Logger;
-  /** Keep and use the numeric range index (number-index.ts); off, range queries scan. @defaultValue true */
-  rangeIndex?: boolean;
+  /**
+   * Canonical twin path prefixes whose numeric leaves the range index keeps (number-index.ts, range-index-paths.ts);
+   * empty: off. Range queries on other paths scan. Give every store on one deployment the same list (the server's
+   * `--twin-range-index`). @defaultValue tags and desired (`DEFAULT_RANGE_INDEX_PATHS`, the server's default)
+   */
+  rangeIndex?: readonly string[];
 }
 
 type ScriptName = 'applyReported' | 'patch' | 'ensure' | 'delete' | 'setHeader' | 'recordSync' | 'loadTwin';
@@ -99,7 +104,8 @@ export class RedisTwinStore implements TwinStore {
     this.maxAttempts = options.maxAttempts ?? 16;
     this.queryOptions = options.query ?? {};
     this.feed = new RedisChangeFeed(this.redis, this.keys.twinChanges(), options.logger);
-    this.numbers = options.rangeIndex === false ? undefined : new NumberIndex(this.redis, this.keys);
+    const paths = canonicalPaths(options.rangeIndex ?? DEFAULT_RANGE_INDEX_PATHS);
+    this.numbers = paths.length === 0 ? undefined : new NumberIndex(this.redis, this.keys, paths);
     // numberOfKeys from the file name: the keys then come first, which is what ioredis routes a cluster command by
     for (const [name, lua] of Object.entries(SCRIPTS)) {
       this.redis.defineCommand(COMMAND_PREFIX + name, { lua, numberOfKeys: Number(/-(\d+)\.lua$/.exec(SCRIPT_FILES[name as ScriptName])![1]) });
@@ -219,9 +225,11 @@ export class RedisTwinStore implements TwinStore {
     const maxSize = String(MAX_REPORTED_BYTES);
     // numeric range index: the members of the new numbers before the scripts, the ones they report gone after them
     const fresh = new Map<string, NumberEntry[]>();
-    for (const [ep, { prepared }] of this.numbers ? groups : []) {
+    for (const [ep, { prepared }] of this.numbers?.coversReported ? groups : []) {
       const entries: NumberEntry[] = [];
-      for (const u of prepared) if (isNumberJson(u.valueJson)) entries.push({ ep, path: REPORTED_PREFIX + u.field, value: u.valueJson, ts: String(u.ts) });
+      for (const u of prepared) {
+        if (isNumberJson(u.valueJson) && this.numbers!.covers(REPORTED_PREFIX + u.field)) entries.push({ ep, path: REPORTED_PREFIX + u.field, value: u.valueJson, ts: String(u.ts) });
+      }
       if (entries.length > 0) fresh.set(ep, entries);
     }
     if (fresh.size > 0) await this.numbers?.add([...fresh.values()].flat());
@@ -247,7 +255,7 @@ export class RedisTwinStore implements TwinStore {
       }
       const reply = outcome.reply as (number | string)[];
       devices.push(parseApplyReply(ep, reply, rejected));
-      if (!this.numbers) continue;
+      if (!this.numbers?.coversReported) continue;
       if (Number(reply[0]) === 0) gone.push(...(fresh.get(ep) ?? []));
       else gone.push(...goneNumbers(ep, reply));
     }

@@ -22,7 +22,8 @@ describe('end to end: twins over the HTTP API with simulated devices', () => {
   const reported = async (ep: string, prop: string) => t.api.get(`/api/devices/${ep}/properties/${encodeURIComponent(prop)}`);
 
   beforeAll(async () => {
-    t = await startTestServer();
+    // the numeric range index on tags, desired and one reported leaf (the default indexes no reported leaf)
+    t = await startTestServer({ twinRangeIndex: ['properties.desired', 'properties.reported.device.batteryLevel', 'tags'] });
     sim = startSimulator({ count: 4, server: t.coap, prefix: 'tw-', seed: 3, tickMs: 150, lifetime: 60, coapParams: { ackTimeoutMs: 300 } });
     await sim.ready;
     await eventually(async () => (await status(reported('tw-3', 'connectivityMonitoring.networkBearer'))).status === 200, 'observations of every device');
@@ -133,8 +134,9 @@ describe('end to end: twins over the HTTP API with simulated devices', () => {
     expect(bad.body.details.position).toBeGreaterThan(30);
   });
 
-  it('answers range queries on numeric reported values and tags, paging through the numeric range index', async () => {
+  it('answers range queries on numeric reported values and tags, paging through the numeric range index where it covers the path', async () => {
     const battery = 'properties.reported.device.batteryLevel';
+    const bearer = 'properties.reported.connectivityMonitoring.networkBearer'; // a number on every device, not indexed
     const query = async (text: string, pageSize: number) => {
       const rows: any[] = [];
       let token: string | undefined;
@@ -149,8 +151,10 @@ describe('end to end: twins over the HTTP API with simulated devices', () => {
     const redis = new Redis(testRedisUrl());
     const keys = new RedisKeys(t.config.redisPrefix);
     try {
-      await eventually(async () => (await redis.get(keys.twinNumberIndexState())) === 'ready', 'the numeric range index marked ready');
+      const mark = 'properties.desired,properties.reported.device.batteryLevel,tags';
+      await eventually(async () => (await redis.get(keys.twinNumberIndexState())) === mark, 'the numeric range index marked ready for its paths');
       expect(await redis.zcard(keys.twinNumberIndex(indexShard('tw-1'), battery))).toBeGreaterThan(0);
+      expect(await redis.exists(keys.twinNumberIndex(indexShard('tw-1'), bearer))).toBe(0);
     } finally {
       await redis.quit();
     }
@@ -158,6 +162,9 @@ describe('end to end: twins over the HTTP API with simulated devices', () => {
     expect(all.map((r) => r.deviceId)).toEqual(['tw-0', 'tw-1', 'tw-2', 'tw-3']);
     for (const r of all) expect(typeof r.b).toBe('number');
     expect(await query(`SELECT deviceId FROM devices WHERE ${battery} < 0`, 10)).toEqual([]);
+    // a path the index does not cover: a scan, same answers
+    expect((await query(`SELECT deviceId FROM devices WHERE ${bearer} >= 0`, 1)).map((r) => r.deviceId)).toEqual(['tw-0', 'tw-1', 'tw-2', 'tw-3']);
+    expect(await query(`SELECT deviceId FROM devices WHERE ${bearer} < 0`, 10)).toEqual([]);
     for (const [i, ep] of ['tw-0', 'tw-1', 'tw-2', 'tw-3'].entries()) await t.api.patch(`/api/devices/${ep}/twin`, { tags: { rank: i * 1.5 - 1 } });
     expect((await query('SELECT deviceId FROM devices WHERE tags.rank > 0.5', 1)).map((r) => r.deviceId)).toEqual(['tw-2', 'tw-3']);
     expect((await query('SELECT deviceId FROM devices WHERE tags.rank <= 0.5 AND tags.rank >= -1', 1)).map((r) => r.deviceId)).toEqual(['tw-0', 'tw-1']);

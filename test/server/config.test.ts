@@ -47,6 +47,33 @@ describe('configuration', () => {
     expect(loadConfig({ 'observe-pmin': '5', 'observe-pmax': '0' }, {}).observePmax).toBe(0);
   });
 
+  it('takes off, all or twin path prefixes for the numeric range index, canonical, default tags and desired', () => {
+    const paths = (v: unknown) => loadConfig({ 'twin-range-index': v }, {}).twinRangeIndex;
+    expect(loadConfig({}, {}).twinRangeIndex).toEqual(['properties.desired', 'tags']);
+    for (const off of ['off', '0', 'false', 'none', false]) expect(paths(off)).toEqual([]);
+    for (const all of ['all', '1', 'true', 'on', true]) expect(paths(all)).toEqual(['properties.desired', 'properties.reported', 'tags']);
+    expect(paths(' tags , properties.reported.device.batteryLevel,properties.reported.device')).toEqual(['properties.reported.device', 'tags']);
+    expect(paths('properties.reported.temperature.0.sensorValue,tags.rank,tags')).toEqual(['properties.reported.temperature.0.sensorValue', 'tags']);
+    expect(loadConfig({}, { LWTWIN_TWIN_RANGE_INDEX: 'properties.reported.device.batteryLevel' }).twinRangeIndex).toEqual(['properties.reported.device.batteryLevel']);
+  });
+
+  it.each([
+    ['properties', 'does not start with tags'],
+    ['reported.device.batteryLevel', 'does not start with tags'],
+    ['tagsx', 'does not start with tags'],
+    ['tags.', 'an empty segment'],
+    ['tags..a', 'an empty segment'],
+    ['tags,', 'does not start with tags'],
+    ['properties.desired.$version', 'the segment "$version"'],
+    ['properties.reported.device battery', 'the segment "device battery"'],
+    ['tags.a-b', 'the segment "a-b"'],
+  ])('refuses the range index path list %j and names the flag', (value, why) => {
+    expect(() => loadConfig({ 'twin-range-index': value }, {})).toThrow(ConfigError);
+    expect(() => loadConfig({ 'twin-range-index': value }, {})).toThrow(`--twin-range-index: `);
+    expect(() => loadConfig({ 'twin-range-index': value }, {})).toThrow(why);
+    expect(() => loadConfig({}, { LWTWIN_TWIN_RANGE_INDEX: value })).toThrow('LWTWIN_TWIN_RANGE_INDEX: ');
+  });
+
   it('refuses an unknown key or bad JSON in the config file', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'lwtwin-cfg-'));
     const a = path.join(dir, 'a.json');
