@@ -140,7 +140,10 @@ export class RedisKeys {
   twinNumberIndex(shard: number, path: string): string {
     return `${this.prefix}twin:num:${this.shardTag(shard)}:${path}`;
   }
-  /** String: `ready` once the numeric range index covers every twin (set by its backfill; absent: queries scan). */
+  /**
+   * String: the path prefixes the numeric range index covers every twin for, comma-separated (`ready`: every leaf,
+   * from earlier versions); set by its backfill (server/twin/number-index.ts); absent: queries scan.
+   */
   twinNumberIndexState(): string {
     return `${this.prefix}twin:num:state`;
   }

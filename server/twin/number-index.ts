@@ -1,8 +1,8 @@
 /**
- * The numeric range index of the Redis twin store: for every numeric leaf under tags, desired and reported, one sorted
- * set per index shard and leaf path (`RedisKeys.twinNumberIndex`), scored by the number, so that a range condition
- * (`properties.reported.device.batteryLevel < 10`) reads its candidates with ZRANGEBYSCORE instead of loading every
- * twin.
+ * The numeric range index of the Redis twin store: for every numeric leaf of tags, desired and reported under the
+ * chosen path prefixes (see below), one sorted set per index shard and leaf path (`RedisKeys.twinNumberIndex`),
+ * scored by the number, so that a range condition (`properties.reported.device.batteryLevel < 10`) reads its
+ * candidates with ZRANGEBYSCORE instead of loading every twin.
  *
  * Members carry the identity of the value, not only the device: `<ep>\0<value JSON>` for tags and desired, and
  * `<ep>\0<value JSON>\0<timestamp ms>` for reported leaves. A device therefore has one member per value it held, and
