@@ -8,6 +8,7 @@
  * so set-up stays short; each pass over the rate ladder is one run.
  */
 import { Redis } from 'ioredis';
+import { environment, loadConfig } from '../../../server/config.ts';
 import { RedisKeys } from '../../../server/store/keys.ts';
 import { RedisTwinStore } from '../../../server/twin/redis-twin-store.ts';
 import { figure, type BenchContext, type Figure, type ScenarioResult } from '../bench-types.ts';
@@ -222,6 +223,9 @@ export async function notifyScenario(ctx: BenchContext): Promise<ScenarioResult>
     'Notifications are NON, one Battery Level leaf each, round-robin over all observed devices from one generator process; ' +
       'offered < step rate means the generator (sharing the cores) could not send faster.',
   );
+  // the server inherits the environment: LWTWIN_TWIN_RANGE_INDEX, if set, is what it indexes
+  const indexed = loadConfig({}, environment()).twinRangeIndex;
+  notes.push(`Server numeric range index (--twin-range-index): ${indexed.length > 0 ? indexed.join(', ') : 'off'}${indexed.some((p) => p.startsWith('properties.reported')) ? '' : ' (no reported leaf: notifications pay no index write)'}.`);
   const udpDrops = passes.flat().reduce((s, r) => s + (Number.isFinite(r.udpRcvbufErrors) ? r.udpRcvbufErrors : 0), 0);
   if (udpDrops > 0) notes.push(`host UDP receive-buffer drops during the steps: ${udpDrops} (Udp RcvbufErrors, all sockets of the host)`);
   const shed: Record<string, number> = {};

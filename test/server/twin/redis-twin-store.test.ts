@@ -85,6 +85,24 @@ describe('RedisTwinStore storage layout', () => {
     expect(commands.filter((c) => c !== 'evalsha' && c !== 'eval' && !['hmget', 'hget', 'hset', 'hincrby', 'hkeys', 'publish', 'zadd'].includes(c))).toEqual([]);
   });
 
+  it('with the default paths (tags and desired), a reported batch sends its scripts and nothing for the range index', async () => {
+    const lean = new RedisTwinStore({ redis, keys, now: () => T0 });
+    for (let i = 0; i < 5; i++) await lean.ensure(`e${i}`, { tags: { rank: i } });
+    const own = /addr=(\S+)/.exec(String(await redis.client('INFO')))![1];
+    const monitor = await redis.monitor();
+    const commands: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source === own) commands.push(String(args[0]).toLowerCase());
+    });
+    for (const value of [1, 2]) await lean.applyReported(Array.from({ length: 5 }, (_, i) => ({ ep: `e${i}`, property: ['x'], value, source: 'notify' as const, timestamp: T0 + value })));
+    await new Promise((r) => setTimeout(r, 50));
+    monitor.disconnect();
+    expect(commands.filter((c) => c === 'evalsha' || c === 'eval')).toHaveLength(10);
+    expect(commands.filter((c) => c === 'zadd' || c === 'zrem')).toEqual([]);
+    expect(await redis.zcard(keys.twinNumberIndex(indexShard('e1'), 'tags.rank'))).toBeGreaterThan(0);
+    await lean.close();
+  });
+
   it('backfills the numeric range index of twins written before it existed; until then range queries scan', async () => {
     await store.ensure('old1', { tags: { rank: 3 } });
     await store.ensure('old2');
