@@ -33,6 +33,12 @@ export interface NotifyStepResult {
   offeredPerSec: number;
   writtenPerSec: number;
   written: number;
+  /**
+   * Notifications the server accepted (`lwtwin_notifications_total{outcome="accepted"}`) during the step and its drain:
+   * `sent − accepted` never reached the server's LwM2M layer (the kernel's drops, or shed); `accepted − written` were
+   * received but not (yet) written into twins.
+   */
+  accepted: number;
   dropped: number;
   droppedPercent: number;
   probeSamples: number;
@@ -55,6 +61,7 @@ export interface NotifyStepResult {
 }
 
 const writes = (m: PromSample[]): number => metricSum(m, 'lwtwin_twin_writes_total', { source: 'device' });
+const accepted = (m: PromSample[]): number => metricSum(m, 'lwtwin_notifications_total', { outcome: 'accepted' });
 
 /** The server's shedding counters (see `NotifyStepResult.serverShed`). */
 function shedCounters(m: PromSample[]): Record<string, number> {
@@ -110,6 +117,26 @@ function startProbe(probe: VirtualFleet, store: RedisTwinStore, everyMs: number,
   };
 }
 
+/**
+ * Waits until the server has written the first values of the set-up into twins (its twin-write counter stands still
+ * for a second), so the first step does not measure the set-up's backlog (at 100k devices that backlog is 100k writes).
+ */
+async function settleWrites(ctx: BenchContext, httpUrl: string, notes: string[]): Promise<void> {
+  const deadline = performance.now() + ctx.sizes.registration.observeWaitSec * 1000;
+  const t0 = performance.now();
+  let last = -1;
+  while (performance.now() < deadline) {
+    const now = writes(await scrapeMetrics(httpUrl));
+    if (now === last) {
+      notes.push(`the set-up's twin writes settled ${((performance.now() - t0) / 1000).toFixed(1)} s after every device was observed`);
+      return;
+    }
+    last = now;
+    await sleep(1000);
+  }
+  notes.push(`the set-up's twin writes were still going after ${ctx.sizes.registration.observeWaitSec} s; the first step includes them`);
+}
+
 /** One step: `fleet` notifies at `rate`/s for `stepSec` while `probe` samples notify → twin (also used by the dtls scenario). */
 export async function runStep(ctx: BenchContext, httpUrl: string, pid: number, fleet: FleetProcesses, probe: VirtualFleet, store: RedisTwinStore, rate: number, probeSeed: number): Promise<NotifyStepResult & { lastValue: number }> {
   const { stepSec, probeEveryMs } = ctx.sizes.notify;
@@ -132,7 +159,8 @@ export async function runStep(ctx: BenchContext, httpUrl: string, pid: number, f
     last = now;
   }
   const writtenTotal = last - writes(m0);
-  const serverShed = counterGrowth(shedCounters(m0), shedCounters(await scrapeMetrics(httpUrl)));
+  const m2 = await scrapeMetrics(httpUrl);
+  const serverShed = counterGrowth(shedCounters(m0), shedCounters(m2));
   const windowWritten = writes(m1) - writes(m0);
   const sent = rep.sent + p.sent;
   const dropped = Math.max(0, sent - writtenTotal);
@@ -142,6 +170,7 @@ export async function runStep(ctx: BenchContext, httpUrl: string, pid: number, f
     offeredPerSec: rep.sent / Math.max(rep.seconds, 1e-9),
     writtenPerSec: windowWritten / Math.max(rep.seconds, 1e-9),
     written: writtenTotal,
+    accepted: accepted(m2) - accepted(m0),
     dropped,
     droppedPercent: sent > 0 ? (dropped / sent) * 100 : 0,
     probeSamples: p.samples,
@@ -172,6 +201,7 @@ export async function notifyScenario(ctx: BenchContext): Promise<ScenarioResult>
       if (probeReg.registered !== 1) throw new Error(`probe device did not register: ${probeReg.errors.join('; ')}`);
       await waitObserved(ctx, server.httpUrl, 1, notes);
       fleet = await startObservedFleet(ctx, { server, prefix }, devices, notes);
+      await settleWrites(ctx, server.httpUrl, notes);
       const out: NotifyStepResult[][] = [];
       let seed = 10_000_000;
       for (let run = 0; run < ctx.runs; run++) {
@@ -180,7 +210,7 @@ export async function notifyScenario(ctx: BenchContext): Promise<ScenarioResult>
           const { lastValue, ...step } = await runStep(ctx, server.httpUrl, server.pid, fleet, probe, store, rate, seed);
           seed = lastValue + 1;
           ctx.log(
-            `  notify run ${run + 1}/${ctx.runs} @ ${rate}/s: offered ${Math.round(step.offeredPerSec)}/s, written ${Math.round(step.writtenPerSec)}/s, ` +
+            `  notify run ${run + 1}/${ctx.runs} @ ${rate}/s: offered ${Math.round(step.offeredPerSec)}/s, written ${Math.round(step.writtenPerSec)}/s, accepted ${step.accepted} of ${step.sent} sent, ` +
               `p50 ${step.p50Ms.toFixed(1)} ms, p99 ${step.p99Ms.toFixed(1)} ms, dropped ${step.droppedPercent.toFixed(1)} %, late ${step.latePercent.toFixed(0)} %, server CPU ${step.serverCpuPercent.toFixed(0)} %, Redis CPU ${step.redisCpuPercent.toFixed(0)} %`,
           );
           steps.push(step);
