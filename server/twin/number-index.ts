@@ -212,7 +212,8 @@ export async function backfillNumberIndex(redis: RedisClient, keys: RedisKeys, o
   const state = keys.twinNumberIndexState();
   const lease = keys.lease('number-index-backfill');
   const token = `${process.pid}-${Date.now()}-${Math.random()}`;
-  const wanted = markOf(canonicalPaths(options.paths ?? DEFAULT_RANGE_INDEX_PATHS));
+  const paths = canonicalPaths(options.paths ?? DEFAULT_RANGE_INDEX_PATHS);
+  const wanted = markOf(paths);
   const batch = options.batch ?? 500;
   const leaseMs = 60_000;
   while (markOf(markedPaths(await redis.get(state))) !== wanted) {
@@ -222,7 +223,6 @@ export async function backfillNumberIndex(redis: RedisClient, keys: RedisKeys, o
       continue;
     }
     try {
-      const paths = wanted === '' ? [] : wanted.split(',');
       // first stop trusting what this process does not keep, then build what it keeps and the mark lacks
       const kept = intersectPaths(markedPaths(await redis.get(state)), paths);
       await (kept.length > 0 ? redis.set(state, markOf(kept)) : redis.del(state));
