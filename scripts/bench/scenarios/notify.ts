@@ -118,23 +118,33 @@ function startProbe(probe: VirtualFleet, store: RedisTwinStore, everyMs: number,
 }
 
 /**
+ * Reads the server's twin-write counter every `everyMs` until two reads in a row agree (at most `polls` more reads
+ * after `first`): the last count, and whether it stood still.
+ */
+async function writesSettled(httpUrl: string, first: number, everyMs: number, polls: number): Promise<{ count: number; settled: boolean }> {
+  let last = first;
+  for (let i = 0; i < polls; i++) {
+    await sleep(everyMs);
+    const now = writes(await scrapeMetrics(httpUrl));
+    if (now === last) return { count: now, settled: true };
+    last = now;
+  }
+  return { count: last, settled: false };
+}
+
+/**
  * Waits until the server has written the first values of the set-up into twins (its twin-write counter stands still
  * for a second), so the first step does not measure the set-up's backlog (at 100k devices that backlog is 100k writes).
  */
 async function settleWrites(ctx: BenchContext, httpUrl: string, notes: string[]): Promise<void> {
-  const deadline = performance.now() + ctx.sizes.registration.observeWaitSec * 1000;
+  const waitSec = ctx.sizes.registration.observeWaitSec;
   const t0 = performance.now();
-  let last = -1;
-  while (performance.now() < deadline) {
-    const now = writes(await scrapeMetrics(httpUrl));
-    if (now === last) {
-      notes.push(`the set-up's twin writes settled ${((performance.now() - t0) / 1000).toFixed(1)} s after every device was observed`);
-      return;
-    }
-    last = now;
-    await sleep(1000);
-  }
-  notes.push(`the set-up's twin writes were still going after ${ctx.sizes.registration.observeWaitSec} s; the first step includes them`);
+  const { settled } = await writesSettled(httpUrl, writes(await scrapeMetrics(httpUrl)), 1000, waitSec);
+  notes.push(
+    settled
+      ? `the set-up's twin writes settled ${((performance.now() - t0) / 1000).toFixed(1)} s after every device was observed`
+      : `the set-up's twin writes were still going after ${waitSec} s; the first step includes them`,
+  );
 }
 
 /** One step: `fleet` notifies at `rate`/s for `stepSec` while `probe` samples notify → twin (also used by the dtls scenario). */
@@ -151,14 +161,8 @@ export async function runStep(ctx: BenchContext, httpUrl: string, pid: number, f
   const redis = await redisUse.stop();
   const m1 = await scrapeMetrics(httpUrl);
   // Drain: wait until the server has written what it is going to write.
-  let last = writes(m1);
-  for (let i = 0; i < 25; i++) {
-    await sleep(200);
-    const now = writes(await scrapeMetrics(httpUrl));
-    if (now === last) break;
-    last = now;
-  }
-  const writtenTotal = last - writes(m0);
+  const drained = await writesSettled(httpUrl, writes(m1), 200, 25);
+  const writtenTotal = drained.count - writes(m0);
   const m2 = await scrapeMetrics(httpUrl);
   const serverShed = counterGrowth(shedCounters(m0), shedCounters(m2));
   const windowWritten = writes(m1) - writes(m0);
